@@ -1,0 +1,5 @@
+"""`python -m explainer` runs the command line."""
+
+from explainer.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""Finding suspect lines in the user's source, shared by the families' arithmetic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from explainer.model import Suspect
+from explainer.source import Call, SourceIndex
+
+
+def call_suspect(call: Call, reason: str, score: float) -> Suspect:
+    return Suspect(file=call.file, line=call.line, code=call.code, reason=reason, score=score)
+
+
+def lines_with_numbers(source: SourceIndex, numbers: Iterable[int], reason: str,
+                       score: float = 0.5) -> list[Suspect]:
+    """Lines that write one of these numbers as a literal (`crop = 320 if ... else 192`)."""
+    wanted = {n for n in numbers if isinstance(n, int) and abs(n) >= 2}
+    if not wanted:
+        return []
+    found: list[Suspect] = []
+    for path in source.files():
+        for lineno, line in enumerate(source.lines(path) or [], start=1):
+            code = line.split("#", 1)[0]
+            literals = {int(x) for x in re.findall(r"(?<![\w.])\d+(?![\w.])", code)}
+            hits = literals & wanted
+            if hits:
+                bonus = 0.1 * (len(hits) - 1)
+                found.append(Suspect(path, lineno, line.strip(), reason, score + bonus))
+    return found
+
+
+def matching_calls(source: SourceIndex, names: Iterable[str], args: dict[int, int]) -> list[Call]:
+    """Calls to one of `names` whose positional arguments evaluate to the given values."""
+    out: list[Call] = []
+    for call in source.calls(*names):
+        ok = True
+        for index, value in args.items():
+            if index >= len(call.args) or source.eval_int(call.args[index], call) != value:
+                ok = False
+                break
+        if ok:
+            out.append(call)
+    return out
+
+
+def replace_arg(code: str, call: Call, index: int, new: str) -> str:
+    """The call's source line with its `index`-th positional argument replaced."""
+    if index < len(call.args):
+        old = call.args[index]
+        pattern = re.compile(r"\s*".join(re.escape(part) for part in old.split()))
+        m = None
+        start = code.find(call.func.rsplit(".", 1)[-1] + "(")
+        for candidate in pattern.finditer(code, max(start, 0)):
+            m = candidate
+            break
+        if m:
+            return code[: m.start()] + new + code[m.end() :]
+    return code

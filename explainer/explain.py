@@ -1,0 +1,162 @@
+"""parse -> match -> arithmetic -> Explanation: the whole fast path, no I/O beyond source files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explainer.arithmetic import Context, Decline, Reasoning, innermost_user_frame, resolve
+from explainer.arithmetic.shapes import Shape, parse_value
+from explainer.kb.entry import Entry
+from explainer.kb.store import KnowledgeBase
+from explainer.match import Match, find_matches, type_fits
+from explainer.model import Explanation, Fix, ParsedText, Suspect
+from explainer.parsing import parse
+from explainer.templates import TemplateError, fill
+
+MAX_ALTERNATIVES = 3
+
+
+def explain_text(text: str, kb: KnowledgeBase, read_source: bool = True) -> Explanation:
+    return explain_parsed(parse(text), kb, read_source=read_source)
+
+
+def explain_parsed(parsed: ParsedText, kb: KnowledgeBase, read_source: bool = True) -> Explanation:
+    from explainer.source import SourceIndex
+
+    source = SourceIndex(parsed, enabled=read_source)
+    accepted: Explanation | None = None
+    alternatives: list[dict[str, str]] = []
+    tried: set[str] = set()
+    for match in find_matches(parsed, kb.entries()):
+        if match.entry.id in tried:
+            continue
+        tried.add(match.entry.id)
+        if accepted is not None:
+            if match.entry.family != accepted.family or len(alternatives) < MAX_ALTERNATIVES:
+                alternatives.append({"id": match.entry.id, "family": match.entry.family})
+            if len(alternatives) >= MAX_ALTERNATIVES:
+                break
+            continue
+        try:
+            accepted = _build(match, parsed, source)
+        except Decline:
+            continue
+    if accepted is not None:
+        accepted.alternatives = alternatives
+        return accepted
+    return _unmatched(parsed, kb)
+
+
+def split_groups(groups: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Captured groups as numbers (ints and shapes) and captures (everything else)."""
+    numbers: dict[str, Any] = {}
+    captures: dict[str, str] = {}
+    for name, raw in groups.items():
+        if raw is None:
+            continue
+        value = parse_value(raw)
+        if isinstance(value, int | Shape):
+            numbers[name] = value
+        elif isinstance(value, str):
+            captures[name] = value.strip()
+    return numbers, captures
+
+
+def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
+    entry = match.entry
+    numbers, captures = split_groups(match.groups)
+    ctx = Context(
+        numbers=numbers,
+        captures=captures,
+        message=match.candidate.text,
+        parsed=parsed,
+        source=source,
+        entry_id=entry.id,
+    )
+    reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic else Reasoning()
+    values: dict[str, Any] = {**captures, **numbers, **reasoning.values}
+    try:
+        summary = fill(entry.summary, values)
+        cause = fill(entry.why, values)
+        fix_summary = fill(entry.fix_summary, values)
+        fix_code = reasoning.fix_code if reasoning.fix_code is not None else fill(entry.fix_code, values)
+    except TemplateError as exc:
+        # The arithmetic could not provide what the template needs: say less, not something wrong.
+        summary = entry.title
+        cause = entry.what
+        fix_summary = fill_or(entry.fix_summary, values)
+        fix_code = ""
+        reasoning.notes.append(f"could not work out {exc.args[0]!r} from this message")
+        reasoning.confidence = min(reasoning.confidence or 0.6, 0.6)
+    where = innermost_user_frame(parsed)
+    suspects = rank_suspects(reasoning.suspects, where)
+    return Explanation(
+        status="explained",
+        parsed=parsed,
+        entry_id=entry.id,
+        family=entry.family,
+        title=entry.title,
+        summary=summary,
+        what=entry.what,
+        cause=cause,
+        arithmetic=reasoning.steps,
+        fix=Fix(summary=fix_summary, code=fix_code, values=reasoning.fix_values),
+        numbers=numbers,
+        captures=captures,
+        where=where,
+        suspects=suspects,
+        references=entry.references,
+        confidence=_confidence(entry, match, reasoning),
+        notes=reasoning.notes,
+    )
+
+
+def fill_or(template: str, values: dict[str, Any]) -> str:
+    try:
+        return fill(template, values)
+    except TemplateError:
+        return template.split("{", 1)[0].rstrip(" :,(") or template
+
+
+def rank_suspects(found: list[Suspect], where: Any) -> list[Suspect]:
+    """The arithmetic's suspects by score, then the line that raised, without duplicates."""
+    ranked = sorted(found, key=lambda s: -s.score)
+    if where is not None and where.line is not None:
+        ranked.append(
+            Suspect(
+                file=where.file,
+                line=where.line,
+                code=where.code or "",
+                reason="the line in your code where the error was raised",
+                score=0.1,
+            )
+        )
+    out: list[Suspect] = []
+    seen: set[tuple[str, int]] = set()
+    for s in ranked:
+        if (s.file, s.line) not in seen:
+            seen.add((s.file, s.line))
+            out.append(s)
+    return out[:5]
+
+
+def _confidence(entry: Entry, match: Match, reasoning: Reasoning) -> float:
+    score = 0.95 if reasoning.confidence is None else reasoning.confidence
+    if not type_fits(entry, match.candidate.type):
+        score -= 0.15
+    if match.candidate.origin in ("text", "warning") and match.pattern.scope != "text":
+        score -= 0.05
+    return round(max(min(score, 1.0), 0.05), 2)
+
+
+def _unmatched(parsed: ParsedText, kb: KnowledgeBase) -> Explanation:
+    if parsed.error is None:
+        return Explanation(status="no_error_found", parsed=parsed)
+    nearest = kb.search(parsed.error.message, limit=3, skip_common=True)
+    return Explanation(
+        status="unmatched",
+        parsed=parsed,
+        where=innermost_user_frame(parsed),
+        nearest=nearest,
+        summary=f"{parsed.error.type or 'Error'}: {parsed.error.message.splitlines()[0][:300]}",
+    )

@@ -1,0 +1,124 @@
+"""Match parsed text against the entries' regexes, by priority.
+
+What is matched, in order: whole-text patterns (CUDA assertion lines printed above the
+traceback), then the messages: the inner message of a wrapper (torch.compile, DataLoader worker),
+the final exception, the chained exceptions newest first, and when no exception was found the
+warnings and the text itself. Each message is tried as written, with its whitespace collapsed
+(a line wrap inside a sentence) and with its line breaks removed (a wrap inside a word).
+"""
+
+from __future__ import annotations
+
+import re as std_re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from explainer.kb.entry import Entry, Pattern
+from explainer.model import ParsedText
+
+WHITESPACE = std_re.compile(r"\s+")
+
+
+@dataclass
+class Candidate:
+    text: str
+    origin: str  # "inner", "final", "chain", "warning", "text"
+    type: str | None
+
+
+@dataclass
+class Match:
+    entry: Entry
+    pattern: Pattern
+    groups: dict[str, str | None]
+    candidate: Candidate
+
+
+_compiled: dict[str, Any] = {}
+
+
+def compiled(pattern: str) -> Any:
+    rx = _compiled.get(pattern)
+    if rx is None:
+        rx = _compiled[pattern] = regex.compile(pattern)
+    return rx
+
+
+def candidates(parsed: ParsedText) -> list[Candidate]:
+    out: list[Candidate] = []
+    error = parsed.error
+    for inner in parsed.inner_messages:
+        out.append(Candidate(inner, "inner", None))
+    if error is not None:
+        out.append(Candidate(error.message, "final", error.type))
+    for block in reversed(parsed.chain):
+        out.append(Candidate(block.message, "chain", block.type))
+    for warning in parsed.warnings:
+        out.append(Candidate(warning.message, "warning", warning.category))
+    if error is None:
+        tail = [line for line in parsed.text.splitlines() if line.strip()][-12:]
+        if tail:
+            out.append(Candidate("\n".join(tail), "text", None))
+    return out
+
+
+def variants(text: str) -> list[str]:
+    collapsed = WHITESPACE.sub(" ", text).strip()
+    joined = WHITESPACE.sub(" ", text.replace("-\n", "").replace("\n", "")).strip()
+    out = [text]
+    for v in (collapsed, joined):
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
+    """Every (entry, pattern) that matches, best first; the caller stops when one is accepted."""
+    whole = parsed.text
+    whole_lower = whole.lower()
+    for entry in entries:
+        for pattern in entry.patterns:
+            if pattern.scope != "text":
+                continue
+            if pattern.anchor and pattern.anchor not in whole_lower:
+                continue
+            m = compiled(pattern.regex).search(whole)
+            if m:
+                yield Match(entry, pattern, m.groupdict(), Candidate(m.group(0), "text", None))
+
+    seen: set[str] = set()
+    for cand in candidates(parsed):
+        if not cand.text or cand.text in seen:
+            continue
+        seen.add(cand.text)
+        forms = variants(cand.text)
+        lowered = [f.lower() for f in forms]
+        for entry in entries:
+            for pattern in entry.patterns:
+                if pattern.scope != "message":
+                    continue
+                if pattern.anchor and not any(pattern.anchor in low for low in lowered):
+                    continue
+                rx = compiled(pattern.regex)
+                for form in forms:
+                    m = rx.search(form)
+                    if m:
+                        yield Match(entry, pattern, m.groupdict(), cand)
+                        break
+                else:
+                    continue
+                break
+
+
+def type_fits(entry: Entry, exc_type: str | None) -> bool:
+    """Whether the exception type is one the entry names (unknown types always fit)."""
+    if not exc_type or not entry.exceptions:
+        return True
+    short = exc_type.rsplit(".", 1)[-1]
+    names = {e.rsplit(".", 1)[-1] for e in entry.exceptions}
+    # AcceleratorError and OutOfMemoryError are RuntimeError subclasses; wrappers re-raise.
+    related = {"AcceleratorError": "RuntimeError", "TorchRuntimeError": "RuntimeError"}
+    return short in names or related.get(short) in names or "Exception" in names
