@@ -1,0 +1,48 @@
+"""Session fixtures: the zoo and the entries' snippets are run once under torch, then shared."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, ZooCase, run_programs, zoo_cases  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def zoo() -> list[ZooCase]:
+    cases = zoo_cases()
+    results = run_programs([c.path for c in cases])
+    for case in cases:
+        case.output = results[str(case.path)]["output"]
+    return cases
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from explainer.kb.store import KnowledgeBase
+
+    return KnowledgeBase(ROOT / "data" / "kb.sqlite")
+
+
+@pytest.fixture(scope="session")
+def snippet_outputs() -> dict[tuple[str, int], str]:
+    """Every snippet example of every entry, run under torch: (entry id, index) -> output."""
+    from explainer.kb.build import load_entries
+
+    entries, errors = load_entries(ROOT / "kb")
+    assert not errors, errors
+    tmp = Path(tempfile.mkdtemp(prefix="explainer-snippets-"))
+    paths: dict[tuple[str, int], Path] = {}
+    for entry in entries:
+        for i, example in enumerate(entry.examples):
+            if example.snippet:
+                path = tmp / f"{entry.id.replace('-', '_')}_{i}.py"
+                path.write_text(example.snippet.lstrip("\n"), encoding="utf-8")
+                paths[(entry.id, i)] = path
+    results = run_programs(list(paths.values()))
+    return {key: results[str(path)]["output"] for key, path in paths.items()}
