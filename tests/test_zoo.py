@@ -32,7 +32,9 @@ def _explain(case: ZooCase, kb):
 
 @pytest.mark.parametrize("name", [c.name for c in zoo_cases()])
 def test_zoo_program(name: str, zoo, kb) -> None:
-    case = next(c for c in zoo if c.name == name)
+    case = next((c for c in zoo if c.name == name), None)
+    if case is None:
+        pytest.skip("not selected")
     exp = _explain(case, kb)
     s = score(case, exp)
     assert s.explained, f"{name}: not explained ({exp.status}): {case.output[-400:]}"
@@ -41,6 +43,8 @@ def test_zoo_program(name: str, zoo, kb) -> None:
 
 
 def test_zoo_figures(zoo, kb, capsys) -> None:
+    if len(zoo) < len(zoo_cases()):
+        pytest.skip("figures need the whole zoo (EXPLAINER_ONLY is set)")
     scores: list[Score] = [score(c, _explain(c, kb)) for c in zoo]
     n = len(scores)
     right = sum(s.right_family for s in scores)

@@ -15,10 +15,7 @@ LINEAR_HINTS = ("linear.py", "F.linear", "nn.Linear", "self.fc", "linear(", "Lin
 
 def in_features(ctx: Context) -> Reasoning:
     """`mat1 and mat2 shapes cannot be multiplied (R x F and I x O)` from an nn.Linear."""
-    rows, feats = ctx.get("rows"), ctx.get("features")
-    need, out = ctx.get("in_features"), ctx.get("out_features")
-    if not all(isinstance(v, int) for v in (rows, feats, need, out)):
-        raise Decline("numbers missing")
+    rows, feats, need, out = operands(ctx)
     if _is_plain_matmul(ctx):
         raise Decline("a torch.mm / @ call, not an nn.Linear")
     r = Reasoning()
@@ -57,6 +54,19 @@ def in_features(ctx: Context) -> Reasoning:
         r.fix_code = f"nn.Linear({fixed_expr}, {out})   # in_features must equal {fmt(feats)}"
     r.values["fixed_in_expr"] = fixed_expr
     return r
+
+
+def operands(ctx: Context) -> tuple[int, int, int, int]:
+    """(rows, features, in_features, out_features) under the names each wording uses."""
+    values = (
+        ctx.get("mat1_rows", "m1_rows", "rows"),
+        ctx.get("mat1_cols", "m1_cols", "features"),
+        ctx.get("mat2_rows", "m2_rows", "in_features"),
+        ctx.get("mat2_cols", "m2_cols", "out_features"),
+    )
+    if not all(isinstance(v, int) for v in values):
+        raise Decline("numbers missing")
+    return values  # type: ignore[return-value]
 
 
 def _is_plain_matmul(ctx: Context) -> bool:
@@ -171,10 +181,7 @@ def _pick_input(sizes: list[int]) -> int:
 
 def matmul_inner(ctx: Context) -> Reasoning:
     """`torch.mm`/`@` with inner sizes that differ."""
-    rows, feats = ctx.get("rows"), ctx.get("features")
-    need, out = ctx.get("in_features"), ctx.get("out_features")
-    if not all(isinstance(v, int) for v in (rows, feats, need, out)):
-        raise Decline("numbers missing")
+    rows, feats, need, out = operands(ctx)
     r = Reasoning()
     r.values.update(rows=rows, features=feats, in_features=need, out_features=out)
     r.steps.append(
