@@ -97,7 +97,7 @@ def explain(file: str, as_json: bool, fmt: str | None, color: bool | None, no_so
             f"read the last {len(source.text.encode()) // (1024 * 1024)} MiB of "
             f"{source.total_bytes / (1024 * 1024):,.0f} MiB: the last traceback is in the tail"
         )
-    click.echo(_render(exp, fmt, color), nl=False)
+    click.echo(_render(exp, fmt, color), nl=False, color=True)
     sys.exit(STATUS_EXIT[exp.status])
 
 

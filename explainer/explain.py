@@ -72,6 +72,7 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         parsed=parsed,
         source=source,
         entry_id=entry.id,
+        block=match.candidate.block,
     )
     reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic else Reasoning()
     values: dict[str, Any] = {**captures, **numbers, **reasoning.values}
@@ -88,7 +89,7 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         fix_code = ""
         reasoning.notes.append(f"could not work out {exc.args[0]!r} from this message")
         reasoning.confidence = min(reasoning.confidence or 0.6, 0.6)
-    where = innermost_user_frame(parsed)
+    where = ctx.where
     suspects = rank_suspects(reasoning.suspects, where)
     return Explanation(
         status="explained",
@@ -152,11 +153,17 @@ def _confidence(entry: Entry, match: Match, reasoning: Reasoning) -> float:
 def _unmatched(parsed: ParsedText, kb: KnowledgeBase) -> Explanation:
     if parsed.error is None:
         return Explanation(status="no_error_found", parsed=parsed)
-    nearest = kb.search(parsed.error.message, limit=3, skip_common=True)
+    message = parsed.error.message.strip()
+    notes: list[str] = []
+    if not message and parsed.error.type is None:
+        notes.append("the traceback ends before its exception line: was the paste cut short?")
+    nearest = kb.search(message, limit=3, skip_common=True) if message else []
+    first = message.splitlines()[0][:300] if message else "(no message)"
     return Explanation(
         status="unmatched",
         parsed=parsed,
         where=innermost_user_frame(parsed),
         nearest=nearest,
-        summary=f"{parsed.error.type or 'Error'}: {parsed.error.message.splitlines()[0][:300]}",
+        summary=f"{parsed.error.type or 'Error'}: {first}",
+        notes=notes,
     )

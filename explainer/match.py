@@ -17,7 +17,7 @@ from typing import Any
 import regex
 
 from explainer.kb.entry import Entry, Pattern
-from explainer.model import ParsedText
+from explainer.model import ErrorBlock, ParsedText
 
 WHITESPACE = std_re.compile(r"\s+")
 
@@ -27,6 +27,7 @@ class Candidate:
     text: str
     origin: str  # "inner", "final", "chain", "warning", "text"
     type: str | None
+    block: ErrorBlock | None = None  # the exception the text belongs to
 
 
 @dataclass
@@ -51,11 +52,11 @@ def candidates(parsed: ParsedText) -> list[Candidate]:
     out: list[Candidate] = []
     error = parsed.error
     for inner in parsed.inner_messages:
-        out.append(Candidate(inner, "inner", None))
+        out.append(Candidate(inner, "inner", None, error))
     if error is not None:
-        out.append(Candidate(error.message, "final", error.type))
+        out.append(Candidate(error.message, "final", error.type, error))
     for block in reversed(parsed.chain):
-        out.append(Candidate(block.message, "chain", block.type))
+        out.append(Candidate(block.message, "chain", block.type, block))
     for warning in parsed.warnings:
         out.append(Candidate(warning.message, "warning", warning.category))
     if error is None:

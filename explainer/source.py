@@ -80,8 +80,8 @@ class SourceIndex:
             return self._files[path]
         loaded: _File | None = None
         try:
-            p = Path(path)
-            if p.suffix in (".py", ".pyw") and p.is_file() and p.stat().st_size <= MAX_BYTES:
+            p = locate(path)
+            if p is not None and p.stat().st_size <= MAX_BYTES:
                 text = p.read_text(encoding="utf-8", errors="replace")
                 loaded = _File(p, text, text.splitlines())
         except OSError:
@@ -189,6 +189,23 @@ class SourceIndex:
                             consts[target.id] = value
             f.constants = consts
         return f.constants
+
+
+def locate(path: str) -> Path | None:
+    """The file a traceback names, here: as written, or by its trailing parts under the current
+    folder (a traceback from a cluster, pasted into the same checkout on a laptop)."""
+    if not path.endswith((".py", ".pyw")):
+        return None
+    p = Path(path)
+    if p.is_file():
+        return p
+    parts = [part for part in path.replace("\\", "/").split("/") if part and part != ".."]
+    # Keep at least the folder and the file name: a bare `model.py` here may be another project's.
+    for start in range(1, len(parts) - 1):
+        candidate = Path.cwd().joinpath(*parts[start:])
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _collect_calls(path: str, f: _File, tree: ast.Module):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from explainer.model import Frame, ParsedText, Suspect
+from explainer.model import ErrorBlock, Frame, ParsedText, Suspect
 from explainer.source import SourceIndex
 
 
@@ -30,6 +30,7 @@ class Context:
     parsed: ParsedText
     source: SourceIndex
     entry_id: str = ""
+    block: ErrorBlock | None = None  # the exception whose message matched
 
     def get(self, *names: str) -> Any:
         """The first of these captured values that is present."""
@@ -42,7 +43,7 @@ class Context:
 
     @property
     def where(self) -> Frame | None:
-        return innermost_user_frame(self.parsed)
+        return innermost_user_frame(self.parsed, prefer=self.block)
 
     def frame_codes(self) -> list[str]:
         """Source lines of every frame, innermost last."""
@@ -75,9 +76,10 @@ def resolve(name: str) -> Arithmetic:
     return func  # type: ignore[no-any-return]
 
 
-def innermost_user_frame(parsed: ParsedText) -> Frame | None:
-    """The last user frame of the final error, else of the chained errors, newest first."""
-    blocks = ([parsed.error] if parsed.error else []) + list(reversed(parsed.chain))
+def innermost_user_frame(parsed: ParsedText, prefer: ErrorBlock | None = None) -> Frame | None:
+    """The last user frame of the matched error, else of the final one, else of the chain."""
+    blocks = ([prefer] if prefer else []) + ([parsed.error] if parsed.error else [])
+    blocks += list(reversed(parsed.chain))
     for block in blocks:
         for frame in reversed(block.frames):
             if frame.is_user:

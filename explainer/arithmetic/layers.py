@@ -64,8 +64,28 @@ def sizes_through(layers: list[Layer], size: int) -> list[int]:
 
 
 def inputs_giving(layers: list[Layer], final: int, limit: int = 4096) -> list[int]:
-    """Every input size up to `limit` that the layers turn into `final`."""
-    return [h for h in range(1, limit + 1) if sizes_through(layers, h)[-1] == final]
+    """Every input size up to `limit` that the layers turn into `final`.
+
+    Each layer's output grows monotonically with its input, so a binary search finds the
+    smallest such input and the rest follow it.
+    """
+
+    def out(h: int) -> int:
+        return sizes_through(layers, h)[-1]
+
+    lo, hi = 1, limit
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if out(mid) < final:
+            lo = mid + 1
+        else:
+            hi = mid
+    found = []
+    h = lo
+    while h <= limit and out(h) == final:
+        found.append(h)
+        h += 1
+    return found
 
 
 def chain_text(layers: list[Layer], size: int) -> str:

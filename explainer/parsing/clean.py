@@ -89,11 +89,15 @@ def strip_markup(line: str) -> str:
 
 
 def _rank_of(line: str) -> tuple[str | None, str]:
-    m = RANK_PREFIX.match(line)
-    if not m:
-        return None, line
-    rank = m.group("rank") or m.group("mpi") or m.group("ray")
-    return rank, line[m.end() :]
+    """The rank named by the launcher prefixes (`[default0]:[rank0]:` nests two) and the rest."""
+    rank: str | None = None
+    for _ in range(3):
+        m = RANK_PREFIX.match(line)
+        if not m:
+            break
+        rank = rank or m.group("rank") or m.group("mpi") or m.group("ray")
+        line = line[m.end() :]
+    return rank, line
 
 
 def split_ranks(lines: list[str]) -> tuple[list[str], list[str], str | None]:

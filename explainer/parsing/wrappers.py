@@ -9,6 +9,7 @@ import ast
 import re
 
 from explainer.model import Frame
+from explainer.parsing.frames import is_user_file
 
 # torch >= 2.5: "... call_function <fn>(*(...), **{}): got RuntimeError('inner')"
 DYNAMO_GOT = re.compile(
@@ -64,7 +65,7 @@ def user_code_frames(message: str) -> list[Frame]:
                 line=int(fm["line"]),
                 function=fm["func"],
                 code=code,
-                is_user=True,
+                is_user=is_user_file(fm["file"]),
             )
         )
     return frames

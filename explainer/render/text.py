@@ -130,12 +130,14 @@ def _render_unmatched(exp: Explanation, s: Style) -> str:
     lines = [s.bold("explainer: no knowledge-base entry matches this error."), ""]
     if err:
         lines.append(s.heading("The error"))
-        lines.append(f"  {err.type or 'Error'}: " + err.message.strip().splitlines()[0][:500])
+        lines.append("  " + exp.summary)
         if exp.parsed.chain:
             for block in exp.parsed.chain:
                 lines.append(s.dim(f"  (chained, {block.link}) {block.type}: "
                                    + block.message.splitlines()[0][:200] if block.message else ""))
     lines.extend(_where(exp, s))
+    for note in exp.notes:
+        lines += ["", f"  {note}"]
     if exp.nearest:
         lines += ["", s.heading("Nearest entries")]
         for n in exp.nearest:
