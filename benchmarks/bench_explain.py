@@ -27,13 +27,18 @@ def timed(cmd: list[str]) -> float:
 
 def imports() -> list[tuple[str, int]]:
     """(module, cumulative microseconds) for the top-level imports of the explain path."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *EXPLAIN[1:]], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *EXPLAIN[1:]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     found = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
         if cumulative.isdigit():
             found.append((name, int(cumulative)))
     return found

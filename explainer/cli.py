@@ -21,7 +21,11 @@ EXIT_UNMATCHED = 1
 EXIT_NO_ERROR = 2
 EXIT_INTERNAL = 3
 
-STATUS_EXIT = {"explained": EXIT_EXPLAINED, "unmatched": EXIT_UNMATCHED, "no_error_found": EXIT_NO_ERROR}
+STATUS_EXIT = {
+    "explained": EXIT_EXPLAINED,
+    "unmatched": EXIT_UNMATCHED,
+    "no_error_found": EXIT_NO_ERROR,
+}
 
 
 class DefaultGroup(click.Group):
@@ -30,7 +34,9 @@ class DefaultGroup(click.Group):
     default_command = "explain"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -67,14 +73,18 @@ DB_OPTION = click.option("--db", envvar="EXPLAINER_DB", help="Knowledge-base fil
 @click.argument("file", default="-", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema_version 1).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default=None,
     help="Output format (default: text).",
 )
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: auto).")
 @click.option("--no-source", is_flag=True, help="Do not read the source files the traceback names.")
 @DB_OPTION
-def explain(file: str, as_json: bool, fmt: str | None, color: bool | None, no_source: bool,
-            db: str | None) -> None:
+def explain(
+    file: str, as_json: bool, fmt: str | None, color: bool | None, no_source: bool, db: str | None
+) -> None:
     """Explain the last error in FILE ('-' or nothing: standard input)."""
     from explainer.explain import explain_text
     from explainer.inputs import InputError, read_input
@@ -127,7 +137,7 @@ def _render(exp: Any, fmt: str, color: bool | None) -> str:
 @DB_OPTION
 def show(entry_id: str, as_json: bool, db: str | None) -> None:
     """Print one knowledge-base entry."""
-    from explainer.render.entry import render_entry, entry_dict
+    from explainer.render.entry import entry_dict, render_entry
 
     kb = open_kb(db)
     entry = kb.get(entry_id)

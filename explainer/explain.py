@@ -80,7 +80,9 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         summary = fill(entry.summary, values)
         cause = fill(entry.why, values)
         fix_summary = fill(entry.fix_summary, values)
-        fix_code = reasoning.fix_code if reasoning.fix_code is not None else fill(entry.fix_code, values)
+        fix_code = (
+            reasoning.fix_code if reasoning.fix_code is not None else fill(entry.fix_code, values)
+        )
     except TemplateError as exc:
         # The arithmetic could not provide what the template needs: say less, not something wrong.
         summary = entry.title

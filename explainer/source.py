@@ -261,7 +261,9 @@ def _defaults_around(tree: ast.Module, line: int) -> dict[str, int]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
             if node.lineno <= line <= node.end_lineno:
                 args = node.args.args + node.args.kwonlyargs
-                defaults = [None] * (len(node.args.args) - len(node.args.defaults))
+                defaults: list[ast.expr | None] = [None] * (
+                    len(node.args.args) - len(node.args.defaults)
+                )
                 defaults += list(node.args.defaults)
                 defaults += list(node.args.kw_defaults)
                 for arg, default in zip(args, defaults, strict=False):
@@ -275,8 +277,8 @@ def _defaults_around(tree: ast.Module, line: int) -> dict[str, int]:
 def _eval(node: ast.AST, names: dict[str, int]) -> int | None:
     """Integer value of a small constant expression, or None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        v = node.value
-        return int(v) if float(v).is_integer() else None
+        number = node.value
+        return int(number) if float(number).is_integer() else None
     if isinstance(node, ast.Name):
         return names.get(node.id)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):

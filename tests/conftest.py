@@ -15,7 +15,11 @@ from harness import ROOT, ZooCase, run_programs, zoo_cases  # noqa: E402
 
 # EXPLAINER_ONLY=conv,linear runs only the snippets and zoo programs whose names contain one of
 # these words (for quick iteration); the full suite runs everything.
-ONLY = [w.strip().replace("-", "_") for w in os.environ.get("EXPLAINER_ONLY", "").split(",") if w.strip()]
+ONLY = [
+    w.strip().replace("-", "_")
+    for w in os.environ.get("EXPLAINER_ONLY", "").split(",")
+    if w.strip()
+]
 
 
 def _selected(name: str) -> bool:

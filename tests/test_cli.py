@@ -18,8 +18,9 @@ EXAMPLE = ROOT / "data" / "examples" / "lenet_64px.txt"
 LINEAR_LINE = b"RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x576 and 400x10)\n"
 
 
-def explainer(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-              cwd: Path = ROOT) -> subprocess.CompletedProcess[bytes]:
+def explainer(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "explainer", *args],
         input=stdin,
@@ -60,16 +61,38 @@ def test_json_contract() -> None:
     proc = explainer("explain", "--json", str(EXAMPLE))
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
-    for key in ("schema_version", "status", "error", "entry", "numbers", "where", "suspects",
-                "cause", "arithmetic", "fix", "confidence", "alternatives"):
+    for key in (
+        "schema_version",
+        "status",
+        "error",
+        "entry",
+        "numbers",
+        "where",
+        "suspects",
+        "cause",
+        "arithmetic",
+        "fix",
+        "confidence",
+        "alternatives",
+    ):
         assert key in data
     assert data["schema_version"] == 1 and data["status"] == "explained"
-    assert data["error"] == {"type": "RuntimeError",
-                             "message": "mat1 and mat2 shapes cannot be multiplied (1x2704 and 400x120)"}
+    assert data["error"] == {
+        "type": "RuntimeError",
+        "message": "mat1 and mat2 shapes cannot be multiplied (1x2704 and 400x120)",
+    }
     assert data["entry"]["family"] == "linear_in_features"
-    assert data["numbers"] == {"mat1_rows": 1, "mat1_cols": 2704, "mat2_rows": 400, "mat2_cols": 120}
+    assert data["numbers"] == {
+        "mat1_rows": 1,
+        "mat1_cols": 2704,
+        "mat2_rows": 400,
+        "mat2_cols": 120,
+    }
     assert data["where"]["function"] == "forward" and data["where"]["line"] == 27
-    assert data["suspects"][0]["line"] == 19 and "nn.Linear(16 * 5 * 5, 120)" in data["suspects"][0]["code"]
+    assert (
+        data["suspects"][0]["line"] == 19
+        and "nn.Linear(16 * 5 * 5, 120)" in data["suspects"][0]["code"]
+    )
     assert data["fix"]["values"]["in_features"] == 2704
     assert 0.0 <= data["confidence"] <= 1.0
 
@@ -93,7 +116,10 @@ def test_only_the_final_line() -> None:
 
 
 def test_unmatched_error_exit_1_shows_parsed_error() -> None:
-    text = b'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n    f()\nKeyError: \'lr\'\n'
+    text = (
+        b'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n'
+        b"    f()\nKeyError: 'lr'\n"
+    )
     proc = explainer("--json", stdin=text)
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
@@ -154,7 +180,9 @@ def test_usage_error_exit_2() -> None:
 
 
 def test_missing_database(tmp_path: Path) -> None:
-    err = assert_clean_failure(explainer(str(EXAMPLE), env={"EXPLAINER_DB": str(tmp_path / "x")}), 3)
+    err = assert_clean_failure(
+        explainer(str(EXAMPLE), env={"EXPLAINER_DB": str(tmp_path / "x")}), 3
+    )
     assert "kb build" in err
 
 
@@ -205,8 +233,14 @@ def test_streamed_log_memory_stays_flat() -> None:
         f"sys.stdout.buffer.write({EXAMPLE.read_bytes()!r})\n"
     )
     producer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-    proc = subprocess.run([sys.executable, "-m", "explainer", "--json"], stdin=producer.stdout,
-                          capture_output=True, cwd=ROOT, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "explainer", "--json"],
+        stdin=producer.stdout,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
     producer.wait()
     assert proc.returncode == 0, proc.stderr
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

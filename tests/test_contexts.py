@@ -66,8 +66,14 @@ def test_logged_with_timestamps(kb, outputs) -> None:
 
 
 def _logged() -> str:
-    proc = subprocess.run([sys.executable, str(CONTEXTS / "logged.py")], cwd=CONTEXTS,
-                          capture_output=True, text=True, timeout=240, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(CONTEXTS / "logged.py")],
+        cwd=CONTEXTS,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     return proc.stdout + proc.stderr
 
 
@@ -113,8 +119,9 @@ def test_torchrun_rank_prefixes(kb, outputs) -> None:
     text = _cached(
         outputs,
         "torchrun",
-        lambda: run([str(BIN / "torchrun"), "--nproc_per_node=2", "--tee", "3",
-                     str(CONTEXTS / "plain.py")]),
+        lambda: run(
+            [str(BIN / "torchrun"), "--nproc_per_node=2", "--tee", "3", str(CONTEXTS / "plain.py")]
+        ),
     )
     assert "[rank1]:" in text and "ChildFailedError" in text
     parsed = parse(text)
@@ -136,8 +143,11 @@ IPYTHON = shutil.which("ipython", path=str(BIN)) or shutil.which("ipython")
 @pytest.mark.parametrize("colors", ["NoColor", "Linux"])
 def test_ipython_cell(kb, outputs, colors: str) -> None:
     code = (CONTEXTS / "net.py").read_text() + "\nNet()(batch())\n"
-    text = _cached(outputs, f"ipython-{colors}", lambda: run([IPYTHON, f"--colors={colors}",
-                                                              "--no-banner", "-c", code]))
+    text = _cached(
+        outputs,
+        f"ipython-{colors}",
+        lambda: run([IPYTHON, f"--colors={colors}", "--no-banner", "-c", code]),
+    )
     if colors == "Linux":
         assert "\x1b[" in text
     parsed = parse(text)
@@ -148,3 +158,17 @@ def test_ipython_cell(kb, outputs, colors: str) -> None:
     exp = explain_text(text, kb)
     assert exp.family == "linear_in_features"
     assert exp.where is not None and exp.where.file.startswith("Cell In")
+
+
+def test_ipython7_old_frame_layout(kb) -> None:
+    text = (TESTS / "fixtures" / "contexts" / "ipython7_cell.txt").read_text()
+    parsed = parse(text)
+    assert parsed.error is not None and parsed.error.type == "RuntimeError"
+    cells = [f for f in parsed.error.frames if f.file.startswith("<ipython-input")]
+    assert [f.function for f in cells] == ["<cell line: 0>", "forward"]
+    assert cells[-1].line == 12 and cells[-1].code == "return self.fc(x)"
+    library = [f for f in parsed.error.frames if not f.is_user]
+    assert library and all("site-packages" in f.file for f in library)
+    exp = explain_text(text, kb)
+    assert exp.family == "linear_in_features" and exp.where is not None
+    assert exp.where.function == "forward"

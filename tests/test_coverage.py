@@ -27,8 +27,10 @@ def test_inventory_coverage(kb, capsys) -> None:
     skipped = out_of_scope()
     unaccounted = [m["id"] for m in report["misses"] if m["id"] not in skipped]
     with capsys.disabled():
-        print(f"\n\ninventory: {report['explained']}/{report['total']} templates explained "
-              f"({report['share']:.1%}); {len(skipped)} declared out of scope")
+        print(
+            f"\n\ninventory: {report['explained']}/{report['total']} templates explained "
+            f"({report['share']:.1%}); {len(skipped)} declared out of scope"
+        )
     assert not unaccounted, f"neither explained nor declared out of scope: {unaccounted}"
     assert all(reason.strip() for reason in skipped.values())
     assert report["share"] >= INVENTORY_TARGET
@@ -37,9 +39,11 @@ def test_inventory_coverage(kb, capsys) -> None:
 def test_real_users_texts_right_family(kb, capsys) -> None:
     report = coverage(FIXTURES / "real_dev.jsonl", kb)
     with capsys.disabled():
-        print(f"\nreal users' texts: {report['right_family']}/{report['judged_families']} "
-              f"right family, {len(report['wrong_family'])} wrong, "
-              f"{len(report['misses'])} unexplained")
+        print(
+            f"\nreal users' texts: {report['right_family']}/{report['judged_families']} "
+            f"right family, {len(report['wrong_family'])} wrong, "
+            f"{len(report['misses'])} unexplained"
+        )
     assert not report["wrong_family"], report["wrong_family"]
     assert not report["misses"], [m["id"] for m in report["misses"]]
     assert report["right_family"] == report["judged_families"]
@@ -53,12 +57,16 @@ def test_real_users_numbers(kb) -> None:
     for line in (FIXTURES / "real_dev.jsonl").read_text().splitlines():
         row = json.loads(line)
         exp = explain_text(row["text"], kb, read_source=False)
-        have = {**exp.captures, **{k: list(v) if isinstance(v, tuple) else v
-                                   for k, v in exp.numbers.items()}}
+        have = {
+            **exp.captures,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in exp.numbers.items()},
+        }
         values = sorted(json.dumps(v) for v in have.values())
         for name, value in row["numbers"].items():
             if have.get(name) != value and json.dumps(value) not in values:
                 wrong.append((row["id"], name, value, have.get(name)))
-    share = 1 - len(wrong) / sum(len(json.loads(x)["numbers"]) for x in
-                                 (FIXTURES / "real_dev.jsonl").read_text().splitlines())
+    share = 1 - len(wrong) / sum(
+        len(json.loads(x)["numbers"])
+        for x in (FIXTURES / "real_dev.jsonl").read_text().splitlines()
+    )
     assert share >= 0.95, wrong

@@ -34,8 +34,13 @@ def test_example_in_readme_exists() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    out = subprocess.run([sys.executable, "-m", "explainer", "--help"], capture_output=True,
-                         text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "explainer", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     commands = re.findall(r"^  (\w[\w-]*)\s", out.split("Commands:")[1], re.M)
     assert commands
     for command in commands:

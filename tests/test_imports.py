@@ -11,8 +11,13 @@ HEAVY = ("torch", "textual", "rich", "numpy", "sqlite_utils", "tomllib")
 
 
 def imported_modules(*args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "explainer", *args],
-                          capture_output=True, text=True, cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "explainer", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     names = set()
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:

@@ -89,14 +89,18 @@ def test_snippet_example(entry, index, kb, snippet_outputs) -> None:
     example = entry.examples[index]
     output = snippet_outputs[(entry.id, index)]
     if example.kind == "example":
-        assert "Error" in output or "Warning" in output, f"{entry.id} snippet did not fail:\n{output}"
+        assert "Error" in output or "Warning" in output, (
+            f"{entry.id} snippet did not fail:\n{output}"
+        )
     _check_example(entry, example, output, kb)
 
 
 def test_inventory_ids_are_known() -> None:
-    inventory = {json.loads(line)["id"] for line in
-                 (ROOT / "tests" / "fixtures" / "torch_messages.jsonl").read_text().splitlines()
-                 if line.strip()}
+    inventory = {
+        json.loads(line)["id"]
+        for line in (ROOT / "tests" / "fixtures" / "torch_messages.jsonl").read_text().splitlines()
+        if line.strip()
+    }
     for entry in ENTRIES:
         unknown = set(entry.inventory) - inventory
         assert not unknown, f"{entry.id}: unknown inventory ids {unknown}"

@@ -64,11 +64,21 @@ def test_zoo_figures(zoo, kb, capsys) -> None:
         print(f"  explained, right family : {right}/{n} = {figures['right_family']:.1%}")
         print(f"  wrong family            : {wrong}/{n} = {figures['wrong_family']:.1%}")
         print(f"  numbers extracted       : {nums[0]}/{nums[1]} = {figures['numbers']:.1%}")
-        print(f"  culprit in top 3        : {culprit[0]}/{culprit[1]} = {figures['culprit_top3']:.1%}")
+        print(
+            f"  culprit in top 3        : {culprit[0]}/{culprit[1]} = {figures['culprit_top3']:.1%}"
+        )
         print(f"  fix values right        : {fixes[0]}/{fixes[1]} = {figures['fix_values']:.1%}")
         for s in scores:
-            bad = [k for k, v in (("family", s.right_family), ("numbers", s.numbers_ok),
-                                  ("culprit", s.culprit_top3), ("fix", s.fix_ok)) if v is False]
+            bad = [
+                k
+                for k, v in (
+                    ("family", s.right_family),
+                    ("numbers", s.numbers_ok),
+                    ("culprit", s.culprit_top3),
+                    ("fix", s.fix_ok),
+                )
+                if v is False
+            ]
             if bad:
                 print(f"    {s.case}: {', '.join(bad)} wrong (got {s.got})")
     assert n >= MIN_PROGRAMS

@@ -16,7 +16,14 @@ from explainer.source import Call, SourceIndex
 CONV = {"Conv1d", "Conv2d", "Conv3d"}
 POOL = {"MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d"}
 ADAPTIVE = {"AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveAvgPool3d"}
-FUNCTIONAL_POOL = {"max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"}
+FUNCTIONAL_POOL = {
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+}
 FUNCTIONAL_ADAPTIVE = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool1d"}
 FLATTEN = {"flatten", "view", "reshape", "Flatten"}
 

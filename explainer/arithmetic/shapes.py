@@ -84,8 +84,14 @@ def factor_square(n: int, channels: Sequence[int] = ()) -> tuple[int, int] | Non
     return None
 
 
-def conv_out(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1,
-             ceil_mode: bool = False) -> int:
+def conv_out(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
     """floor((H + 2p − d(k−1) − 1)/s) + 1, the output size of a convolution or pooling."""
     span = size + 2 * padding - dilation * (kernel - 1) - 1
     if ceil_mode:
@@ -97,8 +103,14 @@ def conv_out(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation
     return span // stride + 1
 
 
-def conv_transpose_out(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                       dilation: int = 1, output_padding: int = 0) -> int:
+def conv_transpose_out(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    output_padding: int = 0,
+) -> int:
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from explainer.model import Suspect
+from explainer.model import Frame, Suspect
 from explainer.source import Call, SourceIndex
 
 
@@ -13,8 +13,9 @@ def call_suspect(call: Call, reason: str, score: float) -> Suspect:
     return Suspect(file=call.file, line=call.line, code=call.code, reason=reason, score=score)
 
 
-def lines_with_numbers(source: SourceIndex, numbers: Iterable[int], reason: str,
-                       score: float = 0.5) -> list[Suspect]:
+def lines_with_numbers(
+    source: SourceIndex, numbers: Iterable[int], reason: str, score: float = 0.5
+) -> list[Suspect]:
     """Lines that write one of these numbers as a literal (`crop = 320 if ... else 192`)."""
     wanted = {n for n in numbers if isinstance(n, int) and abs(n) >= 2}
     if not wanted:
@@ -58,3 +59,30 @@ def replace_arg(code: str, call: Call, index: int, new: str) -> str:
         if m:
             return code[: m.start()] + new + code[m.end() :]
     return code
+
+
+def arg_expr(call: Call, index: int, name: str) -> str | None:
+    """The source of a call's argument, given by keyword or by position."""
+    if name in call.kwargs:
+        return call.kwargs[name]
+    return call.args[index] if index < len(call.args) else None
+
+
+def arg_int(source: SourceIndex, call: Call, index: int, name: str) -> int | None:
+    """A call's argument evaluated as an int (keyword or positional), or None."""
+    expr = arg_expr(call, index, name)
+    return source.eval_int(expr, call) if expr is not None else None
+
+
+def calls_with_arg(
+    source: SourceIndex, names: Iterable[str], index: int, name: str, value: int
+) -> list[Call]:
+    """Calls to one of `names` whose argument (by keyword or position) evaluates to `value`."""
+    return [c for c in source.calls(*names) if arg_int(source, c, index, name) == value]
+
+
+def frame_suspect(frame: Frame | None, reason: str, score: float) -> list[Suspect]:
+    """A traceback frame as a suspect (empty when the frame has no line)."""
+    if frame is None or frame.line is None:
+        return []
+    return [Suspect(frame.file, frame.line, frame.code or "", reason, score)]

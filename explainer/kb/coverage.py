@@ -24,8 +24,9 @@ def coverage(path: Path, kb: KnowledgeBase, field: str | None = None) -> dict[st
     from explainer.explain import explain_text
 
     rows = _rows(path)
-    by_family: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "explained": 0,
-                                                                "right_family": 0})
+    by_family: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"total": 0, "explained": 0, "right_family": 0}
+    )
     misses: list[dict[str, Any]] = []
     wrong: list[dict[str, Any]] = []
     explained = right = judged = 0
@@ -49,8 +50,14 @@ def coverage(path: Path, kb: KnowledgeBase, field: str | None = None) -> dict[st
                 right += 1
                 stats["right_family"] += 1
             elif ok:
-                wrong.append({"id": row.get("id"), "family": family, "got": exp.family,
-                              "entry": exp.entry_id})
+                wrong.append(
+                    {
+                        "id": row.get("id"),
+                        "family": family,
+                        "got": exp.family,
+                        "entry": exp.entry_id,
+                    }
+                )
     total = len(rows)
     return {
         "file": str(path),

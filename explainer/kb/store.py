@@ -97,7 +97,8 @@ class KnowledgeBase:
 
     def examples(self, entry_id: str) -> list[dict[str, str]]:
         rows = self.conn.execute(
-            "select kind, text, snippet, source, note from examples where entry_id = ? order by idx",
+            "select kind, text, snippet, source, note from examples "
+            "where entry_id = ? order by idx",
             (entry_id,),
         )
         keys = ("kind", "text", "snippet", "source", "note")
@@ -107,7 +108,9 @@ class KnowledgeBase:
         row = self.conn.execute("select versions from entries where id = ?", (entry_id,)).fetchone()
         return row[0] if row else ""
 
-    def search(self, query: str, limit: int = 10, skip_common: bool = False) -> list[dict[str, str]]:
+    def search(
+        self, query: str, limit: int = 10, skip_common: bool = False
+    ) -> list[dict[str, str]]:
         """Full-text search over the prose; words are OR-ed and ranked by bm25.
 
         `skip_common` drops words every shape error shares, for searching with a whole message.

@@ -185,21 +185,35 @@ def clean(text: str) -> CleanText:
     return CleanText(lines=out, record_starts=starts, ranks=ranks, chosen_rank=chosen)
 
 
-FILE_OPEN = re.compile(r'^\s*File "[^"]*$')
+FILE_START = re.compile(r'^\s*File "')
+FILE_WHOLE = re.compile(r'^\s*File "[^"]+", line \d+, in \S.*$')
 
 
 def _join_wrapped_file_lines(lines: list[str]) -> list[str]:
-    """Rejoin `File "...` lines that a narrow terminal wrapped inside the path."""
-    if not any(FILE_OPEN.match(line) for line in lines):
+    """Rejoin `File "...", line N, in f` lines that a narrow terminal broke in two.
+
+    A hard wrap leaves the rest at column 0, where a frame's source line would be indented.
+    """
+    if not any(FILE_START.match(line) and not FILE_WHOLE.match(line) for line in lines):
         return lines
     out: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if FILE_OPEN.match(line) and i + 1 < len(lines):
-            out.append(line + lines[i + 1].lstrip())
-            i += 2
-            continue
+        while (
+            FILE_START.match(line)
+            and not FILE_WHOLE.match(line)
+            and i + 1 < len(lines)
+            and lines[i + 1].strip()
+            and (
+                line.count('"') == 1
+                or not lines[i + 1][:1].isspace()
+                or FILE_WHOLE.match(line + lines[i + 1])
+            )
+            and len(line) < 400
+        ):
+            i += 1
+            line = line + lines[i]
         out.append(line)
         i += 1
     return out

@@ -1,4 +1,4 @@
-"""Recognise traceback frame lines (CPython and IPython layouts) and tell user code from libraries."""
+"""Recognise traceback frame lines (CPython, IPython layouts); tell user code from libraries."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ INPUT_FRAME = re.compile(r"^\s*Input\s+In\s*\[(?P<cell>[^\]]*)\],\s*in\s+(?P<fun
 # IPython 7: `<ipython-input-5-2b0b> in <module>()` or `/path/module.py in _call_impl(self, *input)`
 OLD_IPY_FRAME = re.compile(
     r"^\s*(?P<file><ipython-input-[^>]+>|(?:[A-Za-z]:)?[\\/~][^\s]*?\.pyx?)\s+in\s+"
-    r"(?P<func>[\w.<>]+)\(.*$"
+    r"(?P<func><[^>]+>|[\w.]+)\(.*$"
 )
 # IPython source context: `---> 12 y = model(x)` marks the current line; `     11 x = 1` is context.
 ARROW_LINE = re.compile(r"^\s*-*>\s*(?P<line>\d+)(?:\s(?P<code>.*))?$")

@@ -23,7 +23,9 @@ from explainer.parsing.wrappers import inner_messages, user_code_frames
 
 HEADER = re.compile(r"Traceback \(most recent call last\):?\s*$")
 CHAIN_CAUSE = re.compile(r"^\s*The above exception was the direct cause of the following exception")
-CHAIN_CONTEXT = re.compile(r"^\s*During handling of the above exception, another exception occurred")
+CHAIN_CONTEXT = re.compile(
+    r"^\s*During handling of the above exception, another exception occurred"
+)
 # A dotted name followed by a colon, or alone: the exception line that ends a traceback.
 EXC_IN_BLOCK = re.compile(r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::\s?(?P<msg>.*))?$")
 EXC_SUFFIX = r"(?:Error|Exception|Warning|Interrupt|Exit|Failed|Fault|Unsupported)"
@@ -35,9 +37,7 @@ EXC_ANYWHERE = re.compile(
 # IDE headers (VS Code and its translations) put the type alone, then the message below.
 IDE_HEADER = re.compile(rf"^[^\n]{{0,40}}?[:：]\s*(?P<type>(?:[\w]+\.)*\w*{EXC_SUFFIX})\s*$")
 IPY_BANNER = re.compile(rf"^(?P<type>(?:[\w]+\.)*\w*{EXC_SUFFIX})\s{{3,}}Traceback \(most recent")
-WARNING_LINE = re.compile(
-    r"^(?:(?P<file>.+?):(?P<line>\d+):\s)?(?P<cat>\w*Warning):\s(?P<msg>.+)$"
-)
+WARNING_LINE = re.compile(r"^(?:(?P<file>.+?):(?P<line>\d+):\s)?(?P<cat>\w*Warning):\s(?P<msg>.+)$")
 MESSAGE_STOP = re.compile(
     r"^\s*(?:Exception raised from |frame #\d+:|wandb:|\[[WEI]\d{4} )|\d+%\||\d(?:it/s|s/it)\]"
 )
@@ -221,7 +221,11 @@ def _read_message(
     records_split = i not in clean.record_starts
     while j < stop and j < i + MAX_MESSAGE_LINES:
         line = lines[j]
-        if (records_split and j in clean.record_starts) or CHAIN_CAUSE.search(line) or CHAIN_CONTEXT.search(line):
+        if (
+            (records_split and j in clean.record_starts)
+            or CHAIN_CAUSE.search(line)
+            or CHAIN_CONTEXT.search(line)
+        ):
             break
         if HEADER.search(line) and "Original Traceback" not in line:
             break
@@ -248,7 +252,8 @@ def _read_message(
 
 # Sections torch appends after the message proper: hints, not part of the error.
 MESSAGE_TAIL = re.compile(
-    r"\n\s*(?:Set TORCH_LOGS|Hint: |Developer debug context|You can suppress this exception|To execute this test|"
+    r"\n\s*(?:Set TORCH_LOGS|Hint: |Developer debug context|You can suppress this exception|"
+    r"To execute this test|"
     r"Compile with `TORCH_USE_CUDA_DSA`|For more information about this error|"
     r"from user code:)"
 )

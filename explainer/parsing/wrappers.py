@@ -58,7 +58,11 @@ def user_code_frames(message: str) -> list[Frame]:
         fm = USER_FRAME.match(line)
         if not fm:
             continue
-        code = lines[k + 1].strip() if k + 1 < len(lines) and not USER_FRAME.match(lines[k + 1]) else None
+        code = (
+            lines[k + 1].strip()
+            if k + 1 < len(lines) and not USER_FRAME.match(lines[k + 1])
+            else None
+        )
         frames.append(
             Frame(
                 file=fm["file"],

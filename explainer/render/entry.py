@@ -16,8 +16,9 @@ def entry_dict(kb: KnowledgeBase, entry: Entry) -> dict[str, Any]:
         "family": entry.family,
         "exceptions": entry.exceptions,
         "priority": entry.priority,
-        "patterns": [{"regex": p.regex, "versions": p.versions, "scope": p.scope}
-                     for p in entry.patterns],
+        "patterns": [
+            {"regex": p.regex, "versions": p.versions, "scope": p.scope} for p in entry.patterns
+        ],
         "summary": entry.summary,
         "what": entry.what,
         "why": entry.why,
@@ -29,21 +30,29 @@ def entry_dict(kb: KnowledgeBase, entry: Entry) -> dict[str, Any]:
 
 
 def render_entry(kb: KnowledgeBase, entry: Entry) -> str:
-    out = [f"{entry.title}", f"id: {entry.id}   family: {entry.family}   "
-           f"exceptions: {', '.join(entry.exceptions)}", ""]
+    out = [
+        f"{entry.title}",
+        f"id: {entry.id}   family: {entry.family}   exceptions: {', '.join(entry.exceptions)}",
+        "",
+    ]
     out.append("What it means")
-    out += textwrap.wrap(" ".join(entry.what.split()), 100, initial_indent="  ",
-                         subsequent_indent="  ")
+    out += textwrap.wrap(
+        " ".join(entry.what.split()), 100, initial_indent="  ", subsequent_indent="  "
+    )
     out += ["", "Messages (PyTorch versions)"]
     for p in entry.patterns:
-        out.append(f"  {p.versions or 'all versions'}{' [whole text]' if p.scope == 'text' else ''}")
+        out.append(
+            f"  {p.versions or 'all versions'}{' [whole text]' if p.scope == 'text' else ''}"
+        )
         out.append(f"    {p.regex}")
     out += ["", "Why (filled with the error's numbers)"]
-    out += textwrap.wrap(" ".join(entry.why.split()), 100, initial_indent="  ",
-                         subsequent_indent="  ")
+    out += textwrap.wrap(
+        " ".join(entry.why.split()), 100, initial_indent="  ", subsequent_indent="  "
+    )
     out += ["", "Fix"]
-    out += textwrap.wrap(" ".join(entry.fix_summary.split()), 100, initial_indent="  ",
-                         subsequent_indent="  ")
+    out += textwrap.wrap(
+        " ".join(entry.fix_summary.split()), 100, initial_indent="  ", subsequent_indent="  "
+    )
     if entry.fix_code.strip():
         out += ["    " + line for line in entry.fix_code.strip("\n").splitlines()]
     examples = [x for x in kb.examples(entry.id) if x["kind"] == "example"]

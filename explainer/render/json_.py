@@ -18,9 +18,7 @@ def to_dict(exp: Explanation) -> dict[str, Any]:
         "status": exp.status,
         "error": {"type": error.type, "message": error.message} if error else None,
         "entry": (
-            {"id": exp.entry_id, "family": exp.family, "title": exp.title}
-            if exp.entry_id
-            else None
+            {"id": exp.entry_id, "family": exp.family, "title": exp.title} if exp.entry_id else None
         ),
         "numbers": {k: _plain(v) for k, v in exp.numbers.items()},
         "where": (
@@ -47,9 +45,7 @@ def to_dict(exp: Explanation) -> dict[str, Any]:
         "what": exp.what,
         "captures": dict(exp.captures),
         "nearest": list(exp.nearest),
-        "chain": [
-            {"type": b.type, "message": b.message, "link": b.link} for b in exp.parsed.chain
-        ],
+        "chain": [{"type": b.type, "message": b.message, "link": b.link} for b in exp.parsed.chain],
         "notes": list(exp.notes),
         "references": list(exp.references),
     }

@@ -94,7 +94,9 @@ def render_text(exp: Explanation, color: bool = False) -> str:
         lines.append("")
         lines.append(s.heading("Notes"))
         for note in exp.notes:
-            lines.extend(textwrap.wrap(note, WIDTH, initial_indent="  - ", subsequent_indent="    "))
+            lines.extend(
+                textwrap.wrap(note, WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            )
     if exp.alternatives:
         alts = ", ".join(f"{a['id']} ({a['family']})" for a in exp.alternatives)
         lines.append("")
@@ -113,8 +115,13 @@ def _where(exp: Explanation, s: Style) -> list[str]:
         lines.append(f"  {loc} in {w.function or '?'}")
         if w.code:
             lines.append("    " + s.code(w.code))
-    suspects = [x for x in exp.suspects if not (exp.where and x.line == exp.where.line
-                                                and x.file == exp.where.file and x.score <= 0.1)]
+    suspects = [
+        x
+        for x in exp.suspects
+        if not (
+            exp.where and x.line == exp.where.line and x.file == exp.where.file and x.score <= 0.1
+        )
+    ]
     if suspects:
         lines += ["", s.heading("Suspects")]
         for n, sus in enumerate(suspects, start=1):
@@ -133,8 +140,14 @@ def _render_unmatched(exp: Explanation, s: Style) -> str:
         lines.append("  " + exp.summary)
         if exp.parsed.chain:
             for block in exp.parsed.chain:
-                lines.append(s.dim(f"  (chained, {block.link}) {block.type}: "
-                                   + block.message.splitlines()[0][:200] if block.message else ""))
+                lines.append(
+                    s.dim(
+                        f"  (chained, {block.link}) {block.type}: "
+                        + block.message.splitlines()[0][:200]
+                        if block.message
+                        else ""
+                    )
+                )
     lines.extend(_where(exp, s))
     for note in exp.notes:
         lines += ["", f"  {note}"]

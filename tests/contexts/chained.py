@@ -1,4 +1,5 @@
 """A training loop that wraps the error in its own exception ("direct cause")."""
+
 from net import Net, batch
 
 

@@ -1,6 +1,6 @@
 """The same model under torch.compile: dynamo wraps the shape error."""
-import torch
 
+import torch
 from net import Net, batch
 
 model = torch.compile(Net(), backend="eager")

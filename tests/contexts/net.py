@@ -1,4 +1,5 @@
 """A small model shared by the context scripts: built for 16x5x5 features, fed 16x6x6."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """The bare failure, run with TORCH_SHOW_CPP_STACKTRACES=1 or under torchrun by the tests."""
+
 import os
 
 from net import Net, batch
