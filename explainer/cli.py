@@ -107,8 +107,21 @@ def explain(
             f"read the last {len(source.text.encode()) // (1024 * 1024)} MiB of "
             f"{source.total_bytes / (1024 * 1024):,.0f} MiB: the last traceback is in the tail"
         )
-    click.echo(_render(exp, fmt, color), nl=False, color=True)
-    sys.exit(STATUS_EXIT[exp.status])
+    code = STATUS_EXIT[exp.status]
+    try:
+        click.echo(_render(exp, fmt, color), nl=False, color=True)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """The reader went away (`explainer err.txt | head`): drop the rest quietly."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _emit_empty_json() -> None:
@@ -257,8 +270,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        # The reader went away (`| head`): not an error of ours.
-        sys.stderr.close()
+        _silence_stdout()
         sys.exit(0)
     except SystemExit:
         raise

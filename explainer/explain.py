@@ -43,8 +43,28 @@ def explain_parsed(parsed: ParsedText, kb: KnowledgeBase, read_source: bool = Tr
             continue
     if accepted is not None:
         accepted.alternatives = alternatives
+        accepted.notes.extend(_warning_notes(parsed, kb))
         return accepted
-    return _unmatched(parsed, kb)
+    unmatched = _unmatched(parsed, kb)
+    unmatched.notes.extend(_warning_notes(parsed, kb))
+    return unmatched
+
+
+def _warning_notes(parsed: ParsedText, kb: KnowledgeBase) -> list[str]:
+    """Known warnings printed before the error: often the silent bug behind it."""
+    if parsed.error is None:
+        return []
+    notes: list[str] = []
+    for warning in parsed.warnings[:5]:
+        alone = ParsedText(text=warning.message, error=None, warnings=[warning])
+        match = next(find_matches(alone, kb.entries()), None)
+        if match is not None:
+            where = f" ({warning.file}:{warning.line})" if warning.file else ""
+            notes.append(
+                f"The text also has a {warning.category}{where}: {warning.message[:160]}"
+                f" -- see `explainer show {match.entry.id}`."
+            )
+    return notes
 
 
 def split_groups(groups: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -57,9 +57,10 @@ def candidates(parsed: ParsedText) -> list[Candidate]:
         out.append(Candidate(error.message, "final", error.type, error))
     for block in reversed(parsed.chain):
         out.append(Candidate(block.message, "chain", block.type, block))
-    for warning in parsed.warnings:
-        out.append(Candidate(warning.message, "warning", warning.category))
     if error is None:
+        # With no exception, a warning is the thing to explain (a silent broadcasting bug).
+        for warning in parsed.warnings:
+            out.append(Candidate(warning.message, "warning", warning.category))
         tail = [line for line in parsed.text.splitlines() if line.strip()][-12:]
         if tail:
             out.append(Candidate("\n".join(tail), "text", None))
