@@ -85,7 +85,7 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
         for pattern in entry.patterns:
             if pattern.scope != "text":
                 continue
-            if pattern.anchor and pattern.anchor not in whole_lower:
+            if pattern.anchor and not all(r in whole_lower for r in pattern.anchor.split("\n")):
                 continue
             m = compiled(pattern.regex).search(whole)
             if m:
@@ -102,7 +102,7 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
             for pattern in entry.patterns:
                 if pattern.scope != "message":
                     continue
-                if pattern.anchor and not any(pattern.anchor in low for low in lowered):
+                if pattern.anchor and not _anchored(pattern.anchor, lowered):
                     continue
                 rx = compiled(pattern.regex)
                 for form in forms:
@@ -113,6 +113,11 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
                 else:
                     continue
                 break
+
+
+def _anchored(anchor: str, lowered: list[str]) -> bool:
+    """Every literal run of the pattern occurs in one of the text's forms."""
+    return all(any(run in low for low in lowered) for run in anchor.split("\n"))
 
 
 def type_fits(entry: Entry, exc_type: str | None) -> bool:

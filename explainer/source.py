@@ -45,6 +45,8 @@ class _File:
     tree: ast.Module | None = None
     calls: list[Call] | None = None
     constants: dict[str, int] | None = None
+    # (first line, last line, parameter defaults) of every function, for eval_int.
+    functions: list[tuple[int, int, dict[str, int]]] | None = None
 
 
 class SourceIndex:
@@ -174,7 +176,11 @@ class SourceIndex:
             tree = self._tree(call.file)
             if f is not None and tree is not None:
                 names.update(self._constants(f, tree))
-                names.update(_defaults_around(tree, call.line))
+                if f.functions is None:
+                    f.functions = _function_defaults(tree)
+                for first, last, defaults in f.functions:
+                    if first <= call.line <= last:
+                        names.update(defaults)
         return _eval(node, names)
 
     def _constants(self, f: _File, tree: ast.Module) -> dict[str, int]:
@@ -254,24 +260,26 @@ def _unparse(node: ast.AST) -> str:
         return ""
 
 
-def _defaults_around(tree: ast.Module, line: int) -> dict[str, int]:
-    """Default values of the parameters of the functions that enclose `line`."""
-    names: dict[str, int] = {}
+def _function_defaults(tree: ast.Module) -> list[tuple[int, int, dict[str, int]]]:
+    """Every function's line range and the integer defaults of its parameters."""
+    found: list[tuple[int, int, dict[str, int]]] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
-            if node.lineno <= line <= node.end_lineno:
-                args = node.args.args + node.args.kwonlyargs
-                defaults: list[ast.expr | None] = [None] * (
-                    len(node.args.args) - len(node.args.defaults)
-                )
-                defaults += list(node.args.defaults)
-                defaults += list(node.args.kw_defaults)
-                for arg, default in zip(args, defaults, strict=False):
-                    if default is not None:
-                        value = _eval(default, names)
-                        if value is not None:
-                            names[arg.arg] = value
-    return names
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not node.end_lineno:
+            continue
+        names: dict[str, int] = {}
+        args = node.args.args + node.args.kwonlyargs
+        defaults: list[ast.expr | None] = [None] * (len(node.args.args) - len(node.args.defaults))
+        defaults += list(node.args.defaults)
+        defaults += list(node.args.kw_defaults)
+        for arg, default in zip(args, defaults, strict=False):
+            if default is not None:
+                value = _eval(default, names)
+                if value is not None:
+                    names[arg.arg] = value
+        found.append((node.lineno, node.end_lineno, names))
+    # Outer functions first, so an inner function's defaults win when both enclose a line.
+    found.sort(key=lambda item: (item[0], -item[1]))
+    return found
 
 
 def _eval(node: ast.AST, names: dict[str, int]) -> int | None:

@@ -28,7 +28,7 @@ class Pattern:
     regex: str
     versions: str = ""
     scope: str = "message"  # "message": the exception message; "text": the whole input
-    anchor: str = ""  # lower-case literal that must occur for the regex to be tried
+    anchor: str = ""  # lower-case literal runs, one per line, that must all occur in the text
 
 
 @dataclass
@@ -164,27 +164,24 @@ def _example(where: str, kind: str, raw: Any) -> Example:
     )
 
 
-_META = set("\\.^$*+?{}[]()|")
-
-
 def derive_anchor(pattern: str) -> str:
-    """The longest literal run that every match must contain, lower-cased ('' if unsure).
+    """The literal runs every match must contain, lower-cased, one per line ('' if unsure).
 
-    Only text outside groups and alternations counts, and a character followed by a
-    quantifier is dropped, so the anchor is a safe pre-filter: no anchor, no match.
+    Only text outside groups counts, a character followed by a quantifier is dropped, and a
+    pattern with a top-level alternation gets no anchor: the anchor is a safe pre-filter, so a
+    text lacking any run cannot match and its regex need not even be compiled.
     """
-    if _has_top_level_alternation(pattern) or "(?i" in pattern or "(?x" in pattern:
+    if _has_top_level_alternation(pattern) or "(?x" in pattern:
         return ""
-    best = ""
+    runs: list[str] = []
     run: list[str] = []
     depth = 0
     i = 0
 
     def flush() -> None:
-        nonlocal best
-        text = "".join(run)
-        if len(text.strip()) > len(best.strip()):
-            best = text
+        text = "".join(run).strip().lower()
+        # Whitespace in a paste may be a line break or doubled: split on runs of it.
+        runs.extend(part for part in re.split(r"\s{2,}", text) if len(part.strip()) >= 3)
         run.clear()
 
     while i < len(pattern):
@@ -221,9 +218,7 @@ def derive_anchor(pattern: str) -> str:
                 flush()
             i += 1
     flush()
-    # Whitespace in a pasted message may be a line break or doubled: keep the longest word run.
-    words = max(re.split(r"\s{2,}", best), key=len) if best else ""
-    return words.strip().lower() if len(words.strip()) >= 4 else ""
+    return "\n".join(dict.fromkeys(runs))
 
 
 def _skip_class(pattern: str, i: int) -> int:
