@@ -64,9 +64,19 @@ def parse_lines(clean: CleanText) -> ParsedText:
     warnings = find_warnings(lines)
     headers = [i for i, line in enumerate(lines) if HEADER.search(line)]
     if not headers:
-        # A paste that starts in the middle of a traceback: frames with no header above them.
+        ide = _ide_pane(lines)
+        if ide is not None:
+            return ParsedText(
+                text=text,
+                error=ide,
+                has_traceback=bool(ide.frames),
+                warnings=warnings,
+                inner_messages=inner_messages(ide.message),
+            )
+        # A paste that starts in the middle of a traceback: frames with no header above them,
+        # unless those frames are the `from user code:` listing inside a compile error.
         first = next((i for i, line in enumerate(lines) if match_frame_head(line)), None)
-        if first is not None:
+        if first is not None and not _in_wrapper_listing(lines, first):
             headers = [first - 1]
     if not headers:
         error = _error_without_traceback(lines)
@@ -282,12 +292,45 @@ def _add_user_code_frames(error: ErrorBlock) -> None:
         error.frames.extend(frames)
 
 
+WRAPPER_LISTING = re.compile(r"^\s*(?:from user code:|User Stack \(most recent call last\):)")
+
+
+def _in_wrapper_listing(lines: list[str], first_frame: int) -> bool:
+    """Whether a frame line sits in torch.compile's `from user code:` / `User Stack` listing."""
+    return any(WRAPPER_LISTING.match(line) for line in lines[max(first_frame - 3, 0) : first_frame])
+
+
+def _ide_pane(lines: list[str]) -> ErrorBlock | None:
+    """VS Code's 'Exception has occurred: RuntimeError' pane (and its translations).
+
+    The type stands alone under the header, the message follows, then the frames innermost
+    first: reversed here to the usual order, outermost first.
+    """
+    for h, line in enumerate(lines):
+        m = IDE_HEADER.match(line.strip())
+        if not m or h + 1 >= len(lines) or not lines[h + 1].strip():
+            continue
+        first = next(
+            (i for i in range(h + 1, len(lines)) if match_frame_head(lines[i])), len(lines)
+        )
+        message = "\n".join(lines[h + 1 : first]).strip()
+        if not message:
+            continue
+        block = _read_block(lines, first - 1, len(lines), CleanText(lines, set(), [], None))
+        frames = list(reversed(block.frames)) if block.frames else []
+        return ErrorBlock(type=m["type"], message=message, frames=frames)
+    return None
+
+
 def _error_without_traceback(lines: list[str]) -> ErrorBlock | None:
     """The last `Type: message` line, an IDE header, or nothing."""
     for i in range(len(lines) - 1, -1, -1):
         m = EXC_ANYWHERE.search(lines[i].strip())
         if m and not WARNING_LINE.match(lines[i].strip()):
-            return ErrorBlock(type=m["type"], message=_continue(lines, i, m["msg"]))
+            error = ErrorBlock(type=m["type"], message=_continue(lines, i, m["msg"]))
+            # torch.compile lists the user's frames after the message: keep them as frames.
+            error.frames = user_code_frames("\n".join(lines[i : i + MAX_MESSAGE_LINES]))
+            return error
         m = IDE_HEADER.match(lines[i].strip())
         if m and i + 1 < len(lines) and lines[i + 1].strip():
             return ErrorBlock(type=m["type"], message=_continue(lines, i + 1, lines[i + 1].strip()))
