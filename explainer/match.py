@@ -17,7 +17,8 @@ from typing import Any
 import regex
 
 from explainer.kb.entry import Entry, Pattern
-from explainer.model import ErrorBlock, ParsedText
+from explainer.model import ErrorBlock, Frame, ParsedText, WarningLine
+from explainer.parsing.frames import is_user_file
 
 WHITESPACE = std_re.compile(r"\s+")
 
@@ -60,14 +61,36 @@ def candidates(parsed: ParsedText) -> list[Candidate]:
     if error is None:
         # With no exception, a warning is the thing to explain (a silent broadcasting bug).
         for warning in parsed.warnings:
-            out.append(Candidate(warning.message, "warning", warning.category))
+            out.append(Candidate(warning.message, "warning", warning.category, _block(warning)))
         tail = [line for line in parsed.text.splitlines() if line.strip()][-12:]
         if tail:
             out.append(Candidate("\n".join(tail), "text", None))
     return out
 
 
+def _block(warning: WarningLine) -> ErrorBlock:
+    """A warning as an exception-like block whose one frame is the line that warned."""
+    frames = []
+    if warning.file and warning.line:
+        frames.append(
+            Frame(
+                file=warning.file,
+                line=warning.line,
+                function=None,
+                code=warning.code,
+                is_user=is_user_file(warning.file),
+            )
+        )
+    return ErrorBlock(type=warning.category, message=warning.message, frames=frames)
+
+
+WRAPPED_NUMBER = std_re.compile(r"(?<=\d)\n[ \t]*(?=\d)")
+
+
 def variants(text: str) -> list[str]:
+    """The text as written, with whitespace collapsed, and with line breaks removed; a number a
+    terminal broke in two (`input[4, 64, 158, 15` / `8]`) is mended first in every form."""
+    text = WRAPPED_NUMBER.sub("", text)
     collapsed = WHITESPACE.sub(" ", text).strip()
     joined = WHITESPACE.sub(" ", text.replace("-\n", "").replace("\n", "")).strip()
     out = [text]

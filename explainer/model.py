@@ -57,6 +57,7 @@ class WarningLine:
     message: str
     file: str | None
     line: int | None
+    code: str | None = None  # the source line Python prints under the warning
 
 
 @dataclass
@@ -93,6 +94,35 @@ class Suspect:
         return {"file": self.file, "line": self.line, "code": self.code, "reason": self.reason}
 
 
+@dataclass(frozen=True)
+class LiveShape:
+    """A tensor among the failing frames' locals, as captured at the crash (not parsed text)."""
+
+    name: str
+    shape: tuple[int | str, ...] | None
+    dtype: str | None
+    device: str | None
+    function: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def label(self) -> str:
+        """`x: [32, 256, 28, 28] float32 cpu`"""
+        dims = "?" if self.shape is None else "[" + ", ".join(str(d) for d in self.shape) + "]"
+        return " ".join(p for p in (f"{self.name}: {dims}", self.dtype, self.device) if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "shape": list(self.shape) if self.shape is not None else None,
+            "dtype": self.dtype,
+            "device": self.device,
+            "function": self.function,
+            "file": self.file,
+            "line": self.line,
+        }
+
+
 @dataclass
 class Fix:
     summary: str
@@ -123,3 +153,5 @@ class Explanation:
     alternatives: list[dict[str, str]] = field(default_factory=list)
     nearest: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Tensors seen at the crash (captured live; empty when explaining pasted text).
+    live_shapes: list[LiveShape] = field(default_factory=list)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explainer.model import Frame, ParsedText
+from explainer.parsing.frames import is_user_file
 
 MAX_FILES = 24
 MAX_BYTES = 2_000_000
@@ -68,6 +69,10 @@ class SourceIndex:
             for frame in reversed(self.parsed.all_frames):
                 if frame.is_user and self._read(frame.file) and frame.file not in order:
                     order.append(frame.file)
+            for warning in self.parsed.warnings:
+                path = warning.file
+                if path and is_user_file(path) and self._read(path) and path not in order:
+                    order.append(path)
             for path in list(order):
                 for imported in self._local_imports(path):
                     if len(order) >= MAX_FILES:

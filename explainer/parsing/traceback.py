@@ -347,18 +347,33 @@ def _continue(lines: list[str], i: int, first: str) -> str:
 
 
 def find_warnings(lines: list[str]) -> list[WarningLine]:
+    """Warnings as Python prints them: `file:line: Category: message`, then the source line
+    indented below. A message that a terminal wrapped goes on, unindented, on the next lines."""
     found: list[WarningLine] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         if "Warning:" not in line:
             continue
         m = WARNING_LINE.search(line.strip())
-        if m:
-            found.append(
-                WarningLine(
-                    category=m["cat"],
-                    message=m["msg"].strip(),
-                    file=m["file"],
-                    line=int(m["line"]) if m["line"] else None,
-                )
+        if not m:
+            continue
+        parts = [m["msg"].strip()]
+        code = None
+        for nxt in lines[i + 1 : i + 8]:
+            if not nxt.strip() or match_frame_head(nxt) or HEADER.search(nxt):
+                break
+            if nxt[:1].isspace():
+                code = nxt.strip()
+                break
+            if WARNING_LINE.search(nxt.strip()) or EXC_ANYWHERE.search(nxt.strip()):
+                break
+            parts.append(nxt.strip())
+        found.append(
+            WarningLine(
+                category=m["cat"],
+                message=" ".join(parts),
+                file=m["file"],
+                line=int(m["line"]) if m["line"] else None,
+                code=code,
             )
+        )
     return found
