@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from explainer.arithmetic import Context, Decline, Reasoning, innermost_user_frame, resolve
@@ -67,18 +68,35 @@ def _warning_notes(parsed: ParsedText, kb: KnowledgeBase) -> list[str]:
     return notes
 
 
-def split_groups(groups: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Captured groups as numbers (ints and shapes) and captures (everything else)."""
+LIST_GROUP = re.compile(r"^(?P<name>\w+?)__(?P<index>\d+)$")
+
+
+def split_groups(groups: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Captured groups as numbers (ints and shapes) and captures (everything else).
+
+    Groups named `devices__0`, `devices__1` (a regex group name cannot repeat) become one
+    list, `devices`.
+    """
     numbers: dict[str, Any] = {}
-    captures: dict[str, str] = {}
+    captures: dict[str, Any] = {}
+    lists: dict[str, list[tuple[int, Any]]] = {}
     for name, raw in groups.items():
         if raw is None:
             continue
         value = parse_value(raw)
-        if isinstance(value, int | Shape):
+        if isinstance(value, str):
+            value = value.strip()
+        m = LIST_GROUP.match(name)
+        if m:
+            lists.setdefault(m["name"], []).append((int(m["index"]), value))
+        elif isinstance(value, int | Shape):
             numbers[name] = value
         elif isinstance(value, str):
-            captures[name] = value.strip()
+            captures[name] = value
+    for name, items in lists.items():
+        values = [v for _, v in sorted(items, key=lambda item: item[0])]
+        target = numbers if all(isinstance(v, int | Shape) for v in values) else captures
+        target[name] = values
     return numbers, captures
 
 

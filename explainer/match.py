@@ -127,15 +127,21 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
                     continue
                 if pattern.anchor and not _anchored(pattern.anchor, lowered):
                     continue
-                rx = compiled(pattern.regex)
-                for form in forms:
-                    m = rx.search(form)
-                    if m:
-                        yield Match(entry, pattern, m.groupdict(), cand)
-                        break
-                else:
-                    continue
-                break
+                best = _longest(compiled(pattern.regex), forms)
+                if best is not None:
+                    yield Match(entry, pattern, best.groupdict(), cand)
+                    break
+
+
+def _longest(rx: Any, forms: list[str]) -> Any:
+    """The longest match over the text's forms: a wrap inside a message can let a shorter,
+    wrong match succeed on the text as written while the mended form matches it whole."""
+    best = None
+    for form in forms:
+        m = rx.search(form)
+        if m and (best is None or m.end() - m.start() > best.end() - best.start()):
+            best = m
+    return best
 
 
 def _anchored(anchor: str, lowered: list[str]) -> bool:

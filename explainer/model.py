@@ -145,7 +145,7 @@ class Explanation:
     arithmetic: list[str] = field(default_factory=list)
     fix: Fix | None = None
     numbers: dict[str, Any] = field(default_factory=dict)
-    captures: dict[str, str] = field(default_factory=dict)
+    captures: dict[str, Any] = field(default_factory=dict)
     where: Frame | None = None
     suspects: list[Suspect] = field(default_factory=list)
     references: list[str] = field(default_factory=list)

@@ -25,7 +25,7 @@ class Decline(Exception):
 @dataclass
 class Context:
     numbers: dict[str, Any]
-    captures: dict[str, str]
+    captures: dict[str, Any]
     message: str
     parsed: ParsedText
     source: SourceIndex
