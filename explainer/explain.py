@@ -113,6 +113,7 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         block=match.candidate.block,
     )
     reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic else Reasoning()
+    numbers = {**numbers, **reasoning.numbers}
     values: dict[str, Any] = {**captures, **numbers, **reasoning.values}
     try:
         summary = fill(entry.summary, values)

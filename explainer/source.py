@@ -148,6 +148,10 @@ class SourceIndex:
             out.extend(c for c in self._calls(path) if not wanted or c.name in wanted)
         return out
 
+    def tree(self, path: str) -> ast.Module | None:
+        """The parsed module of a user file (an empty module when it does not parse)."""
+        return self._tree(path)
+
     def _tree(self, path: str) -> ast.Module | None:
         f = self._read(path)
         if f is None:

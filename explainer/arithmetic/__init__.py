@@ -57,6 +57,8 @@ class Reasoning:
     fix_values: dict[str, Any] = field(default_factory=dict)
     suspects: list[Suspect] = field(default_factory=list)
     fix_code: str | None = None  # replaces the entry's code template when set
+    # Numbers the message implies but does not print (counted from the code, old wordings).
+    numbers: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     confidence: float | None = None
 

@@ -86,3 +86,37 @@ def frame_suspect(frame: Frame | None, reason: str, score: float) -> list[Suspec
     if frame is None or frame.line is None:
         return []
     return [Suspect(frame.file, frame.line, frame.code or "", reason, score)]
+
+
+def docstring_lines(source: SourceIndex, path: str) -> set[int]:
+    """Line numbers inside string-only statements (docstrings), where numbers are not code."""
+    import ast
+
+    lines = source.lines(path) or []
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return set()
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return out
+
+
+def code_lines_with_numbers(
+    source: SourceIndex, numbers: Iterable[int], reason: str, score: float = 0.5
+) -> list[Suspect]:
+    """lines_with_numbers without the lines of docstrings."""
+    skip: dict[str, set[int]] = {}
+    out = []
+    for s in lines_with_numbers(source, numbers, reason, score):
+        if s.file not in skip:
+            skip[s.file] = docstring_lines(source, s.file)
+        if s.line not in skip[s.file]:
+            out.append(s)
+    return out
