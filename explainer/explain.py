@@ -10,7 +10,7 @@ from explainer.arithmetic.shapes import Shape, parse_value
 from explainer.kb.entry import Entry
 from explainer.kb.store import KnowledgeBase
 from explainer.match import Match, find_matches, type_fits
-from explainer.model import Explanation, Fix, ParsedText, Suspect
+from explainer.model import ErrorBlock, Explanation, Fix, ParsedText, Suspect
 from explainer.parsing import parse
 from explainer.templates import TemplateError, fill
 
@@ -25,10 +25,30 @@ def explain_parsed(parsed: ParsedText, kb: KnowledgeBase, read_source: bool = Tr
     from explainer.source import SourceIndex
 
     source = SourceIndex(parsed, enabled=read_source)
+    accepted = _first_accepted(parsed, kb, source, ignore_case=False)
+    if accepted is None:
+        # Texts retyped by hand lose their capitals ("the size of tensor a ..."): a second,
+        # case-blind pass, trusted a little less.
+        accepted = _first_accepted(parsed, kb, source, ignore_case=True)
+        if accepted is not None:
+            accepted.confidence = round(max(accepted.confidence - 0.1, 0.05), 2)
+    if accepted is not None:
+        accepted.notes.extend(_warning_notes(parsed, kb))
+        return accepted
+    unmatched = _unmatched(parsed, kb)
+    unmatched.notes.extend(_warning_notes(parsed, kb))
+    return unmatched
+
+
+def _first_accepted(
+    parsed: ParsedText, kb: KnowledgeBase, source: Any, ignore_case: bool
+) -> Explanation | None:
+    """The first entry, by priority, that matches and does not decline; later ones that also
+    match become its alternatives."""
     accepted: Explanation | None = None
     alternatives: list[dict[str, str]] = []
     tried: set[str] = set()
-    for match in find_matches(parsed, kb.entries()):
+    for match in find_matches(parsed, kb.entries(), ignore_case=ignore_case):
         if match.entry.id in tried:
             continue
         tried.add(match.entry.id)
@@ -44,11 +64,7 @@ def explain_parsed(parsed: ParsedText, kb: KnowledgeBase, read_source: bool = Tr
             continue
     if accepted is not None:
         accepted.alternatives = alternatives
-        accepted.notes.extend(_warning_notes(parsed, kb))
-        return accepted
-    unmatched = _unmatched(parsed, kb)
-    unmatched.notes.extend(_warning_notes(parsed, kb))
-    return unmatched
+    return accepted
 
 
 def _warning_notes(parsed: ParsedText, kb: KnowledgeBase) -> list[str]:
@@ -100,8 +116,25 @@ def split_groups(groups: dict[str, str | None]) -> tuple[dict[str, Any], dict[st
     return numbers, captures
 
 
+def _matched_lines(match: Match) -> str:
+    """The lines of the candidate text that hold the match (a bare message has no other home)."""
+    head = " ".join(match.span.split())[:40]
+    lines = [line.strip() for line in match.candidate.text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if head and " ".join(line.split()).find(head[:20]) >= 0:
+            return "\n".join(lines[i : i + max(match.span.count("\n") + 1, 1)])
+    return match.span.strip() or match.candidate.text.strip()
+
+
 def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
     entry = match.entry
+    if parsed.error is None:
+        # A warning or a bare message: it becomes the error the explanation reports.
+        kind = match.candidate.type if match.candidate.origin == "warning" else None
+        parsed.error = ErrorBlock(type=kind, message=_matched_lines(match))
+    elif not parsed.error.message.strip():
+        # A cut-off traceback whose message was printed above it.
+        parsed.error.message = _matched_lines(match)
     numbers, captures = split_groups(match.groups)
     ctx = Context(
         numbers=numbers,
@@ -191,9 +224,21 @@ def _confidence(entry: Entry, match: Match, reasoning: Reasoning) -> float:
     return round(max(min(score, 1.0), 0.05), 2)
 
 
+ERROR_WORDS = re.compile(
+    r"error|exception|traceback|assert|expected|mismatch|invalid|cannot|can't|must|failed|"
+    r"out of (?:range|bounds)|does not match|doesn't match|not (?:supported|implemented)",
+    re.IGNORECASE,
+)
+
+
 def _unmatched(parsed: ParsedText, kb: KnowledgeBase) -> Explanation:
     if parsed.error is None:
-        return Explanation(status="no_error_found", parsed=parsed)
+        tail = [line.strip() for line in parsed.text.splitlines() if line.strip()][-5:]
+        if not tail or not any(ERROR_WORDS.search(line) for line in tail):
+            return Explanation(status="no_error_found", parsed=parsed)
+        # No `SomethingError:` line, but it reads like an error: say we could not place it.
+        message = next((line for line in reversed(tail) if ERROR_WORDS.search(line)), tail[-1])
+        parsed.error = ErrorBlock(type=None, message=message)
     message = parsed.error.message.strip()
     notes: list[str] = []
     if not message and parsed.error.type is None:

@@ -37,15 +37,17 @@ class Match:
     pattern: Pattern
     groups: dict[str, str | None]
     candidate: Candidate
+    span: str = ""  # the text the regex matched
 
 
-_compiled: dict[str, Any] = {}
+_compiled: dict[tuple[str, bool], Any] = {}
 
 
-def compiled(pattern: str) -> Any:
-    rx = _compiled.get(pattern)
+def compiled(pattern: str, ignore_case: bool = False) -> Any:
+    rx = _compiled.get((pattern, ignore_case))
     if rx is None:
-        rx = _compiled[pattern] = regex.compile(pattern)
+        flags = regex.IGNORECASE if ignore_case else 0
+        rx = _compiled[(pattern, ignore_case)] = regex.compile(pattern, flags)
     return rx
 
 
@@ -65,7 +67,21 @@ def candidates(parsed: ParsedText) -> list[Candidate]:
         tail = [line for line in parsed.text.splitlines() if line.strip()][-12:]
         if tail:
             out.append(Candidate("\n".join(tail), "text", None))
+    elif not error.message.strip():
+        # A traceback cut before its last line: the message may be printed above it
+        # (`!!! Exception during processing !!! <message>`, a logger's line).
+        prose = [line for line in parsed.text.splitlines() if _is_prose(line)][-12:]
+        if prose:
+            out.append(Candidate("\n".join(prose), "text", None, error))
     return out
+
+
+def _is_prose(line: str) -> bool:
+    """A line that is not part of a traceback's frames (header, frame, source, carets)."""
+    stripped = line.strip()
+    if not stripped or line[:1].isspace():
+        return False
+    return not stripped.startswith(("Traceback (most recent", "File ", "^", "~"))
 
 
 def _block(warning: WarningLine) -> ErrorBlock:
@@ -100,8 +116,14 @@ def variants(text: str) -> list[str]:
     return out
 
 
-def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
-    """Every (entry, pattern) that matches, best first; the caller stops when one is accepted."""
+def find_matches(
+    parsed: ParsedText, entries: list[Entry], ignore_case: bool = False
+) -> Iterator[Match]:
+    """Every (entry, pattern) that matches, best first; the caller stops when one is accepted.
+
+    `ignore_case` is the second pass for texts retyped in another case; the anchors are
+    compared in lower case anyway, so only the regexes change.
+    """
     whole = parsed.text
     whole_lower = whole.lower()
     for entry in entries:
@@ -110,9 +132,11 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
                 continue
             if pattern.anchor and not all(r in whole_lower for r in pattern.anchor.split("\n")):
                 continue
-            m = compiled(pattern.regex).search(whole)
+            m = compiled(pattern.regex, ignore_case).search(whole)
             if m:
-                yield Match(entry, pattern, m.groupdict(), Candidate(m.group(0), "text", None))
+                yield Match(
+                    entry, pattern, m.groupdict(), Candidate(m.group(0), "text", None), m.group(0)
+                )
 
     seen: set[str] = set()
     for cand in candidates(parsed):
@@ -127,9 +151,9 @@ def find_matches(parsed: ParsedText, entries: list[Entry]) -> Iterator[Match]:
                     continue
                 if pattern.anchor and not _anchored(pattern.anchor, lowered):
                     continue
-                best = _longest(compiled(pattern.regex), forms)
+                best = _longest(compiled(pattern.regex, ignore_case), forms)
                 if best is not None:
-                    yield Match(entry, pattern, best.groupdict(), cand)
+                    yield Match(entry, pattern, best.groupdict(), cand, best.group(0))
                     break
 
 

@@ -137,3 +137,54 @@ def test_dedent_helper_is_a_real_change() -> None:
         RuntimeError: boom
     """)
     assert dedented(sample) != sample and hard_wrap("x" * 200).count("\n") == 3
+
+
+def _final_line(text: str) -> str:
+    return next(
+        line for line in reversed(text.splitlines()) if re.match(r"^\w+(Error|Warning)", line)
+    )
+
+
+def lowercase_retyped(text: str) -> str:
+    """Only the message, retyped in lower case without its exception type."""
+    return _final_line(text).split(": ", 1)[1].lower() + "\n"
+
+
+def quoted_in_prose(text: str) -> str:
+    return f'I keep getting "{_final_line(text)}" when I train, any idea?\n'
+
+
+def message_above_cut_traceback(text: str) -> str:
+    """ComfyUI-style: the message printed first, then a traceback cut before its last line."""
+    lines = text.splitlines()
+    message = _final_line(text).split(": ", 1)[1]
+    body = [line for line in lines if line != _final_line(text)]
+    return "!!! Exception during processing !!! " + message + "\n" + "\n".join(body[:-2]) + "\n"
+
+
+MESSAGE_ONLY: dict[str, Callable[[str], str]] = {
+    "lowercase": lowercase_retyped,
+    "quoted": quoted_in_prose,
+    "above_cut_traceback": message_above_cut_traceback,
+}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("name", list(MESSAGE_ONLY))
+def test_message_only_pastes_keep_family_and_numbers(example, name, kb) -> None:
+    clean = example.read_text(encoding="utf-8")
+    expected = explain_text(clean, kb)
+    if "\n\t" in _final_line(clean) or expected.parsed.error.message.count("\n"):
+        pytest.skip("a multi-line message does not survive being retyped on one line")
+    got = explain_text(MESSAGE_ONLY[name](clean), kb)
+    assert got.status == "explained", (name, got.status)
+    # Without the source, a finer entry (a residual shortcut) may give way to its family's generic
+    # one: the family and the numbers must stay.
+    assert (got.family, _key(got)[1]) == (expected.family, _key(expected)[1])
+    assert got.parsed.error is not None and got.parsed.error.message
+
+
+def test_error_looking_text_is_unmatched_not_missing(kb) -> None:
+    got = explain_text("the frobnicator failed: expected 3 widgets but got 4\n", kb)
+    assert got.status == "unmatched"
+    assert explain_text("epoch 3 loss 0.25 accuracy 0.91\n", kb).status == "no_error_found"

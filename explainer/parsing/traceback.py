@@ -31,7 +31,7 @@ EXC_IN_BLOCK = re.compile(r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::\s?(?P
 EXC_SUFFIX = r"(?:Error|Exception|Warning|Interrupt|Exit|Failed|Fault|Unsupported)"
 # Outside a traceback the name must look like an exception, and may follow other text.
 EXC_ANYWHERE = re.compile(
-    rf"(?:^|(?<=[\s:>`*_(\[]))(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*{EXC_SUFFIX})"
+    rf"(?:^|(?<=[\s:>`*_(\[\"'“]))(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*{EXC_SUFFIX})"
     rf"\s?:\s?(?P<msg>\S.*)$"
 )
 # IDE headers (VS Code and its translations) put the type alone, then the message below.
