@@ -67,6 +67,14 @@ def cli() -> None:
 
 
 DB_OPTION = click.option("--db", envvar="EXPLAINER_DB", help="Knowledge-base file to use.")
+REDACT_OPTION = click.option(
+    "--redact", is_flag=True, help="Replace home folders, user and host names (to paste in public)."
+)
+NO_HISTORY_OPTION = click.option(
+    "--no-history",
+    is_flag=True,
+    help="Do not record this explanation (also EXPLAINER_NO_HISTORY=1).",
+)
 
 
 @cli.command()
@@ -81,9 +89,25 @@ DB_OPTION = click.option("--db", envvar="EXPLAINER_DB", help="Knowledge-base fil
 )
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: auto).")
 @click.option("--no-source", is_flag=True, help="Do not read the source files the traceback names.")
+@click.option(
+    "--repro",
+    "with_repro",
+    is_flag=True,
+    help="Also re-run the model in a subprocess (see `explainer repro`) and add its shape table.",
+)
+@REDACT_OPTION
+@NO_HISTORY_OPTION
 @DB_OPTION
 def explain(
-    file: str, as_json: bool, fmt: str | None, color: bool | None, no_source: bool, db: str | None
+    file: str,
+    as_json: bool,
+    fmt: str | None,
+    color: bool | None,
+    no_source: bool,
+    db: str | None,
+    with_repro: bool = False,
+    redact: bool = False,
+    no_history: bool = False,
 ) -> None:
     """Explain the last error in FILE ('-' or nothing: standard input)."""
     from explainer.explain import explain_text
@@ -108,11 +132,28 @@ def explain(
             f"{source.total_bytes / (1024 * 1024):,.0f} MiB: the last traceback is in the tail"
         )
     code = STATUS_EXIT[exp.status]
+    rendered = _render(exp, fmt, color)
+    if with_repro:
+        from explainer.render.text import want_color
+        from explainer.repro.entry import append_to_explanation
+        from explainer.repro.options import ReproOptions
+
+        rendered = append_to_explanation(
+            exp, fmt, rendered, ReproOptions(), want_color(sys.stdout.isatty(), color)
+        )
+    if redact:
+        from explainer.redact import redact_output
+
+        rendered = redact_output(rendered, fmt)
     try:
-        click.echo(_render(exp, fmt, color), nl=False, color=True)
+        click.echo(rendered, nl=False, color=True)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
+    if exp.status != "no_error_found" and not no_history:
+        from explainer.shell.commands import record
+
+        record(exp, "explain", no_history, text=source.text)
     sys.exit(code)
 
 
@@ -142,6 +183,80 @@ def _render(exp: Any, fmt: str, color: bool | None) -> str:
     from explainer.render.text import render_text, want_color
 
     return render_text(exp, color=want_color(sys.stdout.isatty(), color))
+
+
+@cli.command()
+@click.argument("file", default="-", required=False)
+@click.option("--model", help="The model to build: file.py:Class or package.module:Class.")
+@click.option("--args", "args_json", help="Its constructor arguments as JSON: '{\"n\": 10}'.")
+@click.option("--factory", help="A function returning the model (and inputs): file.py:make.")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    help="An input shape, e.g. 32,3,224,224 (:long for token ids); repeat for several inputs.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(["meta", "cpu", "cuda", "mps", "auto"]),
+    default="meta",
+    show_default=True,
+    help="meta: shapes only, no memory; auto: cuda, then mps, then cpu.",
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed.")
+@click.option("--memory", help="Memory limit of the run, e.g. 8G (default: 3/4 of this machine's).")
+@click.option("--no-fix", is_flag=True, help="Do not verify the fix.")
+@click.option("--depth", type=int, default=3, show_default=True, help="Deepest module level shown.")
+@click.option("--json", "as_json", is_flag=True, help="The explanation with a `repro` key.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off (default: auto).")
+@DB_OPTION
+def repro(
+    file: str,
+    model: str | None,
+    args_json: str | None,
+    factory: str | None,
+    inputs: tuple[str, ...],
+    device: str,
+    timeout: float,
+    memory: str | None,
+    no_fix: bool,
+    depth: int,
+    as_json: bool,
+    color: bool | None,
+    db: str | None,
+) -> None:
+    """Re-run the failing model in a sandboxed subprocess: every layer's shapes, the fix verified.
+
+    \b
+      python train.py 2>&1 | explainer repro
+      explainer repro err.txt --model net.py:Net --args '{"n": 10}' --input 32,3,224,224
+    """
+    from explainer.render.text import want_color
+    from explainer.repro.entry import OptionError, build_options, run_command
+
+    try:
+        options = build_options(device, timeout, memory, model, args_json, factory, inputs, no_fix)
+    except OptionError as exc:
+        _fail(str(exc), EXIT_NO_ERROR)
+    parsed = exp = None
+    if not (file == "-" and sys.stdin.isatty() and (model or factory)):
+        from explainer.explain import explain_parsed
+        from explainer.inputs import InputError, read_input
+        from explainer.parsing import parse
+
+        if file == "-" and sys.stdin.isatty():
+            click.echo(
+                "Paste the traceback, then press Ctrl-D (Ctrl-Z Enter on Windows):", err=True
+            )
+        try:
+            text = read_input(file).text
+        except InputError as exc:
+            _fail(str(exc), EXIT_NO_ERROR)
+        parsed = parse(text)
+        if parsed.error is not None:
+            exp = explain_parsed(parsed, open_kb(db))
+    code = run_command(parsed, exp, options, as_json, want_color(sys.stdout.isatty(), color), depth)
+    sys.exit(code)
 
 
 @cli.command()
@@ -186,6 +301,235 @@ def search(query: tuple[str, ...], as_json: bool, limit: int, db: str | None) ->
         for h in hits:
             click.echo(f"{h['id']:<{width}}  {h['family']:<20}  {h['title']}")
     sys.exit(0 if hits else EXIT_UNMATCHED)
+
+
+@cli.command()
+@click.argument("file", required=False)
+@DB_OPTION
+def tui(file: str | None, db: str | None) -> None:
+    """Terminal app: browse the knowledge base, or open FILE's (or piped) explanation."""
+    from explainer.tui.launch import LaunchError, run_tui
+
+    try:
+        code = run_tui(file, db)
+    except LaunchError as exc:
+        _fail(str(exc), exc.code)
+    sys.exit(code)
+
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default=None,
+    help="Output format (default: text).",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+COLOR_OPTION = click.option("--color/--no-color", default=None, help="Force colour on or off.")
+NO_SOURCE_OPTION = click.option(
+    "--no-source", is_flag=True, help="Do not read the source files the traceback names."
+)
+
+
+@cli.command("shell-init")
+@click.argument("shell", required=False)
+@click.option("--alias", default="why", show_default=True, help="Name of the command to define.")
+@click.option(
+    "--capture",
+    is_flag=True,
+    help="Also capture the crashes of every Python run from this shell (via PYTHONPATH), "
+    "with nothing installed.",
+)
+def shell_init(shell: str | None, alias: str, capture: bool) -> None:
+    """Shell code for `why`: add `eval "$(explainer shell-init bash)"` to ~/.bashrc."""
+    from explainer.shell.init import ShellInitError, detect_shell, script
+
+    try:
+        click.echo(script(shell or detect_shell(), alias=alias, capture=capture), nl=False)
+    except ShellInitError as exc:
+        _fail(str(exc), EXIT_NO_ERROR)
+
+
+@cli.group()
+def hook() -> None:
+    """Opt-in crash capture in a Python environment: traceback and live tensor shapes."""
+
+
+PYTHON_OPTION = click.option(
+    "--python", "python", help="The environment's interpreter (default: `python` on PATH)."
+)
+USER_OPTION = click.option("--user", is_flag=True, help="The user site-packages instead.")
+
+
+def _hook_target(python: str | None, user: bool) -> Any:
+    from explainer.shell.hook import HookError, find_target
+
+    try:
+        return find_target(python, user)
+    except HookError as exc:
+        _fail(str(exc), EXIT_NO_ERROR)
+
+
+@hook.command("install")
+@PYTHON_OPTION
+@USER_OPTION
+def hook_install(python: str | None, user: bool) -> None:
+    """Capture every uncaught exception of that Python (costs nothing until one happens)."""
+    from explainer.shell.hook import HookError, install
+
+    try:
+        click.echo(install(_hook_target(python, user)))
+    except HookError as exc:
+        _fail(str(exc), EXIT_NO_ERROR)
+
+
+@hook.command("uninstall")
+@PYTHON_OPTION
+@USER_OPTION
+def hook_uninstall(python: str | None, user: bool) -> None:
+    """Remove the capture, leaving the environment exactly as it was."""
+    from explainer.shell.hook import HookError, uninstall
+
+    try:
+        click.echo(uninstall(_hook_target(python, user)))
+    except HookError as exc:
+        _fail(str(exc), EXIT_NO_ERROR)
+
+
+@hook.command("status")
+@PYTHON_OPTION
+@USER_OPTION
+def hook_status(python: str | None, user: bool) -> None:
+    """Say whether the capture is installed in that environment."""
+    from explainer.shell.hook import is_installed, status
+
+    target = _hook_target(python, user)
+    click.echo(status(target))
+    sys.exit(0 if is_installed(target) else EXIT_UNMATCHED)
+
+
+@cli.command()
+@JSON_OPTION
+@FORMAT_OPTION
+@COLOR_OPTION
+@NO_SOURCE_OPTION
+@REDACT_OPTION
+@NO_HISTORY_OPTION
+@click.option("--capture-file", help="A capture file to explain instead of this shell's last.")
+@DB_OPTION
+def last(
+    as_json: bool,
+    fmt: str | None,
+    color: bool | None,
+    no_source: bool,
+    redact: bool,
+    no_history: bool,
+    capture_file: str | None,
+    db: str | None,
+) -> None:
+    """Explain the last failed Python run of this shell, with its live shapes (no re-run)."""
+    from explainer.shell.commands import last as last_
+
+    fmt = "json" if as_json else (fmt or "text")
+    sys.exit(last_(fmt, color, no_source, redact, no_history, open_kb(db), capture_file))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@JSON_OPTION
+@FORMAT_OPTION
+@COLOR_OPTION
+@NO_SOURCE_OPTION
+@NO_HISTORY_OPTION
+@DB_OPTION
+def run(
+    command: tuple[str, ...],
+    as_json: bool,
+    fmt: str | None,
+    color: bool | None,
+    no_source: bool,
+    no_history: bool,
+    db: str | None,
+) -> None:
+    """Run COMMAND as it is; if it fails, explain its Python error on stderr (exit code kept).
+
+    \b
+      explainer run -- python train.py --lr 3e-4
+    """
+    from explainer.shell.commands import run as run_
+
+    fmt = "json" if as_json else (fmt or "text")
+    sys.exit(run_(list(command), fmt, color, no_source, no_history, lambda: open_kb(db)))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: errors, summary.")
+@click.option(
+    "--last", "last_only", is_flag=True, help="Only each file's last error (read from the end)."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@COLOR_OPTION
+@NO_SOURCE_OPTION
+@NO_HISTORY_OPTION
+@DB_OPTION
+def scan(
+    paths: tuple[str, ...],
+    as_json: bool,
+    last_only: bool,
+    progress: bool | None,
+    color: bool | None,
+    no_source: bool,
+    no_history: bool,
+    db: str | None,
+) -> None:
+    """Find every traceback in logs (files, folders, all ranks); explain each distinct error."""
+    from explainer.scan import scan_command
+
+    sys.exit(
+        scan_command(
+            list(paths), as_json, last_only, progress, color, no_source, no_history, open_kb(db)
+        )
+    )
+
+
+@cli.command()
+@click.argument("entry_id", type=int, required=False)
+@click.option("--limit", default=20, show_default=True, help="How many to list.")
+@click.option("--clear", is_flag=True, help="Forget every recorded explanation.")
+@JSON_OPTION
+@FORMAT_OPTION
+@COLOR_OPTION
+@NO_SOURCE_OPTION
+@REDACT_OPTION
+@DB_OPTION
+def history(
+    entry_id: int | None,
+    limit: int,
+    clear: bool,
+    as_json: bool,
+    fmt: str | None,
+    color: bool | None,
+    no_source: bool,
+    redact: bool,
+    db: str | None,
+) -> None:
+    """List recent explanations (kept on this machine only); ENTRY_ID shows one again."""
+    import sqlite3
+
+    from explainer.shell import commands
+
+    try:
+        if clear:
+            sys.exit(commands.history_clear())
+        if entry_id is None:
+            sys.exit(commands.history_list(limit, as_json))
+        fmt = "json" if as_json else (fmt or "text")
+        sys.exit(commands.history_show(entry_id, fmt, color, redact, no_source, open_kb(db)))
+    except (sqlite3.Error, OSError) as exc:
+        _fail(f"history unreadable ({exc}); `explainer history --clear` starts it anew", 3)
 
 
 @cli.group()

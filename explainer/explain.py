@@ -10,21 +10,30 @@ from explainer.arithmetic.shapes import Shape, parse_value
 from explainer.kb.entry import Entry
 from explainer.kb.store import KnowledgeBase
 from explainer.match import Match, find_matches, type_fits
-from explainer.model import ErrorBlock, Explanation, Fix, ParsedText, Suspect
+from explainer.model import ErrorBlock, Explanation, Fix, LiveShape, ParsedText, Suspect
 from explainer.parsing import parse
 from explainer.templates import TemplateError, fill
 
 MAX_ALTERNATIVES = 3
 
 
-def explain_text(text: str, kb: KnowledgeBase, read_source: bool = True) -> Explanation:
-    return explain_parsed(parse(text), kb, read_source=read_source)
+def explain_text(
+    text: str, kb: KnowledgeBase, read_source: bool = True, live: list[LiveShape] | None = None
+) -> Explanation:
+    return explain_parsed(parse(text), kb, read_source=read_source, live=live)
 
 
-def explain_parsed(parsed: ParsedText, kb: KnowledgeBase, read_source: bool = True) -> Explanation:
+def explain_parsed(
+    parsed: ParsedText,
+    kb: KnowledgeBase,
+    read_source: bool = True,
+    live: list[LiveShape] | None = None,
+) -> Explanation:
+    """The explanation of a parsed text; `live` are tensors captured at the crash, if any."""
     from explainer.source import SourceIndex
 
     source = SourceIndex(parsed, enabled=read_source)
+    source.live = list(live or [])
     accepted = _first_accepted(parsed, kb, source, ignore_case=False)
     if accepted is None:
         # Texts retyped by hand lose their capitals ("the size of tensor a ..."): a second,
@@ -144,6 +153,7 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         source=source,
         entry_id=entry.id,
         block=match.candidate.block,
+        live=list(getattr(source, "live", [])),
     )
     reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic else Reasoning()
     numbers = {**numbers, **reasoning.numbers}
@@ -224,9 +234,12 @@ def _confidence(entry: Entry, match: Match, reasoning: Reasoning) -> float:
     return round(max(min(score, 1.0), 0.05), 2)
 
 
+# How an error reads when its `SomethingError:` prefix is missing ("no error here" is not one).
 ERROR_WORDS = re.compile(
-    r"error|exception|traceback|assert|expected|mismatch|invalid|cannot|can't|must|failed|"
-    r"out of (?:range|bounds)|does not match|doesn't match|not (?:supported|implemented)",
+    r"\w+(?:Error|Exception)\b|\berror:|traceback|\bassert(?:ion)?\b|"
+    r"\bexpected\b.*\b(?:got|but|instead|to be|to have)\b|mismatch|\binvalid\b|"
+    r"must (?:match|be)|can(?:no|')t be|out of (?:range|bounds)|(?:does not|doesn't) match|"
+    r"not (?:supported|implemented)",
     re.IGNORECASE,
 )
 

@@ -12,6 +12,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from explainer.model import Frame, ParsedText
 from explainer.parsing.frames import is_user_file
@@ -58,6 +59,7 @@ class SourceIndex:
         self.enabled = enabled
         self._files: dict[str, _File | None] = {}
         self._order: list[str] | None = None
+        self.live: list[Any] = []  # tensors captured at the crash, passed on to the arithmetic
 
     # -- files -------------------------------------------------------------------------------
     def files(self) -> list[str]:

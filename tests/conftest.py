@@ -13,6 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ROOT, ZooCase, run_programs, zoo_cases  # noqa: E402
 
+# The tests never touch the user's own state: history and captures go to a throwaway folder.
+os.environ.setdefault("EXPLAINER_STATE_DIR", tempfile.mkdtemp(prefix="explainer-state-"))
+
 # EXPLAINER_ONLY=conv,linear runs only the snippets and zoo programs whose names contain one of
 # these words (for quick iteration); the full suite runs everything.
 ONLY = [

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from explainer.model import ErrorBlock, Frame, ParsedText, Suspect
+from explainer.model import ErrorBlock, Frame, LiveShape, ParsedText, Suspect
 from explainer.source import SourceIndex
 
 
@@ -31,6 +31,8 @@ class Context:
     source: SourceIndex
     entry_id: str = ""
     block: ErrorBlock | None = None  # the exception whose message matched
+    # Tensors seen at the crash by the capture hook (`explainer last`): real shapes, when known.
+    live: list[LiveShape] = field(default_factory=list)
 
     def get(self, *names: str) -> Any:
         """The first of these captured values that is present."""

@@ -109,29 +109,50 @@ class KnowledgeBase:
         return row[0] if row else ""
 
     def search(
-        self, query: str, limit: int = 10, skip_common: bool = False
+        self,
+        query: str,
+        limit: int = 10,
+        skip_common: bool = False,
+        prefix: bool = False,
+        fallback_any: bool = True,
     ) -> list[dict[str, str]]:
-        """Full-text search over the prose; words are OR-ed and ranked by bm25.
+        """Full-text search over the prose, ranked by bm25.
 
-        `skip_common` drops words every shape error shares, for searching with a whole message.
+        A query's words must all occur (`prefix`: the last one may be the start of a word, for
+        a box that filters as you type); when none has them all, entries with any word are
+        returned, unless `fallback_any` is off (a filter narrows). `skip_common` searches with a
+        whole error message: the words every shape error shares are dropped, and any remaining
+        word may match. Matches in the id, title and family weigh more than in the prose.
         """
-        words = re.findall(r"[A-Za-z_][A-Za-z0-9_]{1,}", query)
+        words = list(dict.fromkeys(re.findall(r"[A-Za-z0-9_]+", query)))
         if skip_common:
-            words = [w for w in words if w.lower() not in STOP and len(w) > 2]
+            words = [w for w in words if w.lower() not in STOP and len(w) > 2 and w[0].isalpha()]
+            return self._fts(" OR ".join(f'"{w}"' for w in words), limit) if words else []
         if not words:
             return []
-        fts_query = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        terms = [f'"{w}"' for w in words]
+        if prefix:
+            terms[-1] += "*"
+        found = self._fts(" AND ".join(terms), limit)
+        if found or not fallback_any or len(terms) == 1:
+            return found
+        return self._fts(" OR ".join(terms), limit)
+
+    def _fts(self, fts_query: str, limit: int) -> list[dict[str, str]]:
         try:
             rows = self.conn.execute(
                 "select entries.id, entries.family, entries.title from entries_fts "
                 "join entries on entries.rowid = entries_fts.rowid "
-                "where entries_fts match ? order by bm25(entries_fts) limit ?",
+                f"where entries_fts match ? order by bm25(entries_fts, {COLUMN_WEIGHTS}) limit ?",
                 (fts_query, limit),
             ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"search failed on {self.path}: {exc}") from exc
         return [{"id": r[0], "family": r[1], "title": r[2]} for r in rows]
 
+
+# bm25 weights of the indexed columns: id, title, family, summary, what, why, fix_summary.
+COLUMN_WEIGHTS = "6.0, 4.0, 4.0, 2.0, 1.0, 1.0, 1.0"
 
 STOP = frozenset(
     "the and but for with was were that this not got expected error runtimeerror valueerror "

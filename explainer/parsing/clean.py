@@ -28,9 +28,11 @@ TIMESTAMP = (
     r"|\[?\d{2}[-/]\d{2}[- ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?"
     r"|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?"
 )
+# A logger's name, but not an exception's: `ERROR root: RuntimeError: ...` keeps its type.
+LOGGER = r"(?![\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b)[\w.]+"
 # One log record's prefix: timestamp, level, logger name, in the common layouts.
 LOG_PREFIX = re.compile(
-    rf"^(?:(?:{TIMESTAMP})(?:\s*[-|:]?\s*(?:\[[^\]]{{1,60}}\]|{LEVEL}|[\w.]+(?=\s*[-|:]\s))){{0,4}}"
+    rf"^(?:(?:{TIMESTAMP})(?:\s*[-|:]?\s*(?:\[[^\]]{{1,60}}\]|{LEVEL}|{LOGGER}(?=\s*[-|:]\s))){{0,4}}"
     rf"\s*[-|:]?\s*"
     rf"|{LEVEL}:[\w.<>-]+:"  # logging.basicConfig: ERROR:root:
     rf"|\[{LEVEL}\]\s*"
@@ -88,7 +90,7 @@ def strip_markup(line: str) -> str:
     return MD_TRAIL.sub("", line)
 
 
-def _rank_of(line: str) -> tuple[str | None, str]:
+def rank_of(line: str) -> tuple[str | None, str]:
     """The rank named by the launcher prefixes (`[default0]:[rank0]:` nests two) and the rest."""
     rank: str | None = None
     for _ in range(3):
@@ -102,7 +104,7 @@ def _rank_of(line: str) -> tuple[str | None, str]:
 
 def split_ranks(lines: list[str]) -> tuple[list[str], list[str], str | None]:
     """Strip launcher prefixes; when several ranks interleave, keep the first failing rank."""
-    tagged = [_rank_of(line) for line in lines]
+    tagged = [rank_of(line) for line in lines]
     ranks: list[str] = []
     for rank, _ in tagged:
         if rank is not None and rank not in ranks:
@@ -178,7 +180,7 @@ def clean(text: str) -> CleanText:
                 break
             stripped = stripped[m.end() :]
             starts.add(len(out))
-            rank, rest = _rank_of(stripped)
+            rank, rest = rank_of(stripped)
             if rank is not None:
                 stripped = rest
         out.append(strip_markup(stripped.rstrip()))

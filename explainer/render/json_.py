@@ -48,6 +48,7 @@ def to_dict(exp: Explanation) -> dict[str, Any]:
         "chain": [{"type": b.type, "message": b.message, "link": b.link} for b in exp.parsed.chain],
         "notes": list(exp.notes),
         "references": list(exp.references),
+        "live_shapes": [live.to_dict() for live in exp.live_shapes],
     }
     return out
 

@@ -39,6 +39,9 @@ def render_markdown(exp: Explanation) -> str:
     if exp.suspects:
         out += ["", "**Suspects**", ""]
         out += [f"1. `{s.file}:{s.line}` `{s.code}`: {s.reason}" for s in exp.suspects]
+    if exp.live_shapes:
+        out += ["", "**Live shapes** (at the crash)", ""]
+        out += [f"- `{live.label()}` in `{live.function}`" for live in exp.live_shapes[:12]]
     if exp.notes:
         out += ["", *[f"> {n}" for n in exp.notes]]
     if exp.references:

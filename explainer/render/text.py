@@ -90,6 +90,7 @@ def render_text(exp: Explanation, color: bool = False) -> str:
             for code_line in exp.fix.code.strip("\n").splitlines():
                 lines.append("    " + s.code(code_line))
     lines.extend(_where(exp, s))
+    lines.extend(_live_shapes(exp, s))
     if exp.notes:
         lines.append("")
         lines.append(s.heading("Notes"))
@@ -132,6 +133,25 @@ def _where(exp: Explanation, s: Style) -> list[str]:
     return lines
 
 
+MAX_LIVE_SHAPES = 12
+
+
+def _live_shapes(exp: Explanation, s: Style) -> list[str]:
+    """Tensors captured at the crash, those of the failing frame first."""
+    if not exp.live_shapes:
+        return []
+    lines = ["", s.heading("Live shapes (at the crash)")]
+    for live in exp.live_shapes[:MAX_LIVE_SHAPES]:
+        where = f"in {live.function}" if live.function else ""
+        if live.file:
+            where += f" ({live.file.replace(chr(92), '/').rsplit('/', 1)[-1]}:{live.line})"
+        lines.append(f"  {s.code(live.label())}  {s.dim(where)}".rstrip())
+    hidden = len(exp.live_shapes) - MAX_LIVE_SHAPES
+    if hidden > 0:
+        lines.append(s.dim(f"  ... and {hidden} more (--json lists them all)"))
+    return lines
+
+
 def _render_unmatched(exp: Explanation, s: Style) -> str:
     err = exp.parsed.error
     lines = [s.bold("explainer: no knowledge-base entry matches this error."), ""]
@@ -149,6 +169,7 @@ def _render_unmatched(exp: Explanation, s: Style) -> str:
                     )
                 )
     lines.extend(_where(exp, s))
+    lines.extend(_live_shapes(exp, s))
     for note in exp.notes:
         lines += ["", f"  {note}"]
     if exp.nearest:

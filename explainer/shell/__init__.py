@@ -1,0 +1,1 @@
+"""Explaining crashes without copy and paste: capture at the crash, `why`, `run`, the hook."""

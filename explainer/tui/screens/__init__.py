@@ -1,0 +1,1 @@
+"""The app's screens: browser, entry, explanation, paste, history, help, missing database."""
