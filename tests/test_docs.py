@@ -56,3 +56,11 @@ def test_json_contract_keys_are_documented() -> None:
     data = to_dict(explain_text(text, KnowledgeBase(ROOT / "data" / "kb.sqlite")))
     for key in data:
         assert f'"{key}"' in README or f"`{key}`" in README, key
+
+
+def test_readme_shows_todays_output() -> None:
+    from make_examples import OUTPUT_BLOCK, readme_output
+
+    m = OUTPUT_BLOCK.search(README)
+    assert m, "README lost its sample output block"
+    assert m.group(2) == readme_output(), "run `python tests/make_examples.py --readme`"
