@@ -8,10 +8,11 @@ a batch size hard-coded into a reshape, an LSTM read time-first.
 
 from __future__ import annotations
 
+import ast
 import math
 
 from explainer.arithmetic import Context, Decline, Reasoning
-from explainer.arithmetic.shapes import fmt, integer_sqrt
+from explainer.arithmetic.shapes import Shape, fmt, integer_sqrt
 from explainer.arithmetic.suspects import call_suspect
 from explainer.arithmetic.view import (
     ViewSpec,
@@ -21,6 +22,7 @@ from explainer.arithmetic.view import (
     map_story,
     view_specs,
 )
+from explainer.model import Suspect
 from explainer.source import Call, SourceIndex
 
 RNN_NAMES = ("LSTM", "GRU", "RNN")
@@ -389,3 +391,108 @@ def _hypotheses(r: Reasoning, n: int, m: int) -> None:
         "x = torch.flatten(x, 1)               # instead of x.view(-1, C * H * W)\n"
         "loss = criterion(logits.reshape(-1, num_classes), targets.reshape(-1))   # sequences"
     )
+
+
+# -- nll_loss's own batch check -----------------------------------------------------------------
+
+
+def nll_size(ctx: Context) -> Reasoning:
+    """`size mismatch (got input: [10], target: [256])` (nll_loss's batch check: releases that
+    let a 1-D input reach it, the decompositions of torch.compile) and `For 1D input, 1D target
+    must have size 1, but got target size: 256` (its current form for a 1-D input)."""
+    inp = ctx.get("input_shape")
+    tgt = ctx.get("target_shape")
+    m = tgt[0] if isinstance(tgt, Shape) and len(tgt) == 1 else ctx.get("target_batch")
+    if isinstance(tgt, Shape) and len(tgt) != 1:
+        raise Decline("not a 1-D target: the spatial or multi-target checks")
+    if not isinstance(m, int):
+        raise Decline("no target size")
+    if isinstance(inp, Shape) and len(inp) == 2:
+        n = inp[0]
+        if n == m:
+            raise Decline("the batches agree")
+        ctx.numbers.update(input_batch=n, target_batch=m)
+        r = batch_size(ctx)
+        r.numbers.update(input_batch=n, target_batch=m)
+        r.values["headline"] = (
+            f"an input with batch size {fmt(n)} but a target with batch size {fmt(m)} "
+            f"({r.values['ratio']})"
+        )
+        return r
+    if isinstance(inp, Shape) and len(inp) != 1:
+        raise Decline("a 0-D or spatial input: another check")
+    if m == 1:
+        raise Decline("a single target fits a single sample")
+    return _unbatched_input(ctx, inp if isinstance(inp, Shape) else None, m)
+
+
+def _unbatched_input(ctx: Context, inp: Shape | None, m: int) -> Reasoning:
+    from explainer.arithmetic.loss import find_loss_call
+    from explainer.arithmetic.tensor_trace import file_tree, last_assignment
+
+    r = Reasoning()
+    r.numbers["target_batch"] = m
+    scores = (
+        f"one unbatched row of {fmt(inp[0])} class scores (a 1-D input {inp})"
+        if inp
+        else "a 1-D input (one unbatched row of class scores)"
+    )
+    r.values["headline"] = f"{scores} but {fmt(m)} target labels"
+    r.steps.append(
+        "CrossEntropyLoss / NLLLoss read a 1-D input as the class scores of ONE sample ([C]), "
+        "so the target must be one class index (0-D, or a single label); batches are [N, C] "
+        "scores against [N] labels."
+    )
+    r.steps.append(
+        f"The target holds {fmt(m)} labels, a whole batch, so the input lost its batch "
+        "dimension: the model's [N, C] output was indexed ([0] takes the first sample's "
+        "scores), squeezed or reduced before the loss."
+        + (f" Here [N, C] would be [{m}, {inp[0]}]." if inp else "")
+    )
+    r.values["cause_text"] = (
+        f"The input is the scores of a single sample while the target is a batch of {fmt(m)} "
+        "labels: the batch dimension of the predictions was dropped on the way to the loss. "
+        "`logits = model(x)[0]` is the usual culprit (it picks the first sample when the model "
+        "returns a tensor; only models returning a tuple or a ModelOutput put the logits at "
+        "[0]), as are a squeeze() or a reduction over dim 0."
+    )
+    r.values["fix_text"] = (
+        "Pass the [N, C] scores of the whole batch: drop the [0] (or the squeeze/reduction) "
+        "that removed the batch dimension"
+    )
+    r.fix_values["input_ndim"] = 2
+    r.fix_code = (
+        "logits = model(x)              # [N, C]: keep the batch dimension, no [0]\n"
+        "loss = criterion(logits, y)    # y: [N] class indices"
+    )
+    lc = find_loss_call(ctx) if ctx.source.files() else None
+    if lc is None or lc.input is None:
+        return r
+    r.suspects.append(lc.suspect("receives one sample's scores and a batch of labels", 0.5))
+    node: ast.AST | None = lc.input
+    stmt: ast.AST | None = None
+    if isinstance(node, ast.Name):
+        tree = file_tree(ctx.source, lc.frame.file)
+        found = last_assignment(tree, node.id, lc.frame.line or 0) if tree else None
+        if found:
+            stmt, node = found
+    if isinstance(node, ast.Subscript) and ast.unparse(node.slice) in ("0", "-1"):
+        line = getattr(stmt, "lineno", lc.frame.line or 0)
+        code = lc.tracer.code(line)
+        r.suspects.insert(
+            0,
+            Suspect(
+                lc.frame.file,
+                line,
+                code,
+                f"{ast.unparse(node)} takes one sample's scores out of the batch",
+                0.85,
+            ),
+        )
+        whole = ast.unparse(node.value)
+        r.fix_code = (
+            f"{code.replace(ast.unparse(node), whole, 1)}   # [N, C], was: {code.strip()}"
+            if ast.unparse(node) in code
+            else r.fix_code
+        )
+    return r

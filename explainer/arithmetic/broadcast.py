@@ -52,7 +52,7 @@ def size_mismatch(ctx: Context) -> Reasoning:
     r.values["dim_role"] = role
     r.values["dim_note"] = f" Dimension {dim} is {role}." if role else ""
     code = (ctx.where.code if ctx.where else "") or _last_frame_code(ctx)
-    r.values["pattern_note"] = _pattern_note(r, code, a, b, dim)
+    r.values["pattern_note"] = _empty_note(r, ctx, code, a, b) or _pattern_note(r, code, a, b, dim)
     ratio = _ratio_note(r, a, b, dim)
     r.values["ratio_note"] = "" if r.values["pattern_note"] else ratio
     if isinstance(b, str) or isinstance(a, str):
@@ -77,6 +77,21 @@ def size_mismatch(ctx: Context) -> Reasoning:
             )
         )
     r.fix_code = _generic_fix(code, a, b, dim, layout)
+    r.values["fix_lead"] = (
+        f"Make the two sizes at dimension {dim} equal, or make one of them 1 so it broadcasts."
+    )
+    if 0 in (a, b) and a != b:
+        side = "a" if a == 0 else "b"
+        r.values["fix_lead"] = (
+            f"Find where tensor {side} became empty and give it its elements back: no reshape "
+            "or broadcast turns an empty tensor into a full one."
+        )
+        r.fix_code = (
+            f"# tensor {side} is empty (size 0 at dimension {dim}): print the shapes just before\n"
+            f"#     {code.strip() or 'the failing line'}\n"
+            "# and find where it lost its elements (an empty batch or file, a filter or slice "
+            "that kept nothing,\n# a sharded parameter used outside its gather)"
+        )
     mask = re.search(r"masked_fill_?\(\s*~?\(?\s*(?P<mask>[A-Za-z_][\w.]*)", code)
     if mask:
         name = mask["mask"]
@@ -84,6 +99,134 @@ def size_mismatch(ctx: Context) -> Reasoning:
             "\n# e.g. a [N, T] padding mask for [N, heads, T, T] attention scores:\n"
             + code.strip().replace(name, f"{name}[:, None, None, :]", 1)
         )
+    return r
+
+
+def _empty_note(r: Reasoning, ctx: Context, code: str, a: Any, b: Any) -> str:
+    """A size of 0 is not a size that was computed wrong: the tensor is empty."""
+    if 0 not in (a, b) or a == b:
+        return ""
+    side, other = ("a", b) if a == 0 else ("b", a)
+    operands = _binary_operands(code)
+    name = operands[0 if side == "a" else 1] if operands else None
+    who = f"tensor {side}" + (f" (`{name}`)" if name else "")
+    r.values[f"{side}_text"] = "0 (an empty tensor)"
+    r.steps.append(
+        f"A size of 0 means {who} has no elements at all: it is empty, not a tensor of "
+        f"another size. Broadcasting cannot stretch 0 to {_show(other)}."
+    )
+    sharded = name is not None and re.search(r"(?:^|\.)(?:weight|bias)$", name)
+    text = ctx.parsed.text.lower()
+    if sharded or any(w in text for w in ("deepspeed", "zero3", "zero_3", "fsdp")):
+        r.steps.append(
+            "An empty parameter is what DeepSpeed ZeRO-3 and FSDP leave in a module whose "
+            "weights are sharded across ranks and not gathered: its data is a placeholder of "
+            "size 0 until the engine gathers it for the forward."
+        )
+        return (
+            f" {who.capitalize()} is empty. If the model is sharded (DeepSpeed ZeRO-3, FSDP), an "
+            "empty parameter is one used outside the engine's gather: a module called directly "
+            "instead of through the wrapped model, weights loaded or read outside "
+            "deepspeed.zero.GatheredParameters, or a model built under zero.Init and used "
+            "without the engine. Otherwise find where the tensor lost its elements (an empty "
+            "batch or sequence, a filter or slice that kept nothing)."
+        )
+    return (
+        f" {who.capitalize()} is empty: it lost its elements before this line (an empty batch, "
+        "file or sequence, a boolean mask or slice that selected nothing, a split or a "
+        "distributed shard that gave this rank no data)."
+    )
+
+
+def _binary_operands(code: str) -> tuple[str, str] | None:
+    """`self.weight * hidden_states.to(dtype)` -> the two operands of the line's operator."""
+    expr = code.strip()
+    expr = re.sub(r"^(?:return\s+|[\w.\[\], ]+?\s*(?:[-+*/]?=)\s*)", "", expr)
+    try:
+        node = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.BinOp):
+        return ast.unparse(node.left), ast.unparse(node.right)
+    return None
+
+
+# -- the optimizer's state -----------------------------------------------------------------------
+
+OPTIM_FILE = re.compile(r"[\\/]torch[\\/]optim[\\/]")
+STATE_NAME = re.compile(
+    r"^\s*(?P<state>exp_avg_sq|exp_avg|max_exp_avg_sq|momentum_buffer|buf|square_avg|"
+    r"acc_delta|state_sum|grad_avg)\b"
+)
+
+
+def optimizer_state(ctx: Context) -> Reasoning:
+    """A broadcast error inside optimizer.step(): the per-parameter state (exp_avg,
+    momentum_buffer) has another shape than the parameter's gradient."""
+    a, b, dim = _abd(ctx)
+    frames = ctx.parsed.error.frames if ctx.parsed.error else []
+    optim = [f for f in frames if OPTIM_FILE.search(f.file)]
+    if not optim:
+        raise Decline("not raised inside torch.optim")
+    r = Reasoning()
+    r.values["a_text"], r.values["b_text"] = _show(a), _show(b)
+    code = (optim[-1].code or "").strip()
+    m = STATE_NAME.search(code)
+    state = m["state"] if m else "the optimizer's state"
+    r.values["state"] = f"`{state}`" if m else state
+    r.steps.append(
+        "The optimizer keeps state for every parameter (Adam's exp_avg and exp_avg_sq, SGD's "
+        "momentum_buffer), created with the shape of that parameter, and updates it with the "
+        "parameter's gradient element by element."
+    )
+    r.steps.append(
+        f"In `{code or 'the update'}` tensor a ({state}) has {_show(a)} at dimension {dim} and "
+        f"tensor b (the gradient) has {_show(b)}: the state was made for another parameter."
+    )
+    r.steps.append(
+        "optimizer.load_state_dict pairs the saved states with the current parameters by "
+        "position, not by name: after a layer was added, removed, resized or frozen, every "
+        "state after it lands on the wrong parameter."
+    )
+    r.values["story"] = (
+        "usually an optimizer state_dict saved from another model, or from an older version of "
+        "this one, was loaded into this optimizer; or the model was changed (a new head, "
+        "resized embeddings, other parameters trainable) after the optimizer was created or "
+        "restored"
+    )
+    r.fix_values["fresh_optimizer"] = True
+    restore = [
+        c
+        for c in ctx.source.calls("load_state_dict")
+        if re.search(r"optim|opt\b|solver", c.func, re.I)
+    ]
+    for call in restore[:1]:
+        r.suspects.append(
+            call_suspect(
+                call,
+                "restores optimizer state saved for another set of parameters (matched by "
+                "position)",
+                0.85,
+            )
+        )
+    where = ctx.where
+    if where and where.line and where.code:
+        r.suspects.append(
+            Suspect(
+                where.file,
+                where.line,
+                where.code,
+                "the optimizer step that meets state of another shape",
+                0.5,
+            )
+        )
+    r.fix_code = (
+        "model.load_state_dict(checkpoint['model'], strict=False)   # the weights that still fit\n"
+        "optimizer = torch.optim.AdamW(model.parameters(), lr=lr)   # fresh state, built after "
+        "the model is final\n"
+        "# optimizer.load_state_dict(checkpoint['optimizer'])       # only for the very same "
+        "parameters, in the same order"
+    )
     return r
 
 

@@ -190,19 +190,57 @@ def unet_skip(ctx: Context) -> Reasoning:
     r = Reasoning()
     _cat_steps(r, except_dim, expected, got, number, dim)
     operands = _cat_operands(code)
-    skip_name = up_name = None
-    if operands and isinstance(number, int) and number < len(operands):
+    first = other = None
+    if operands and isinstance(number, int) and 0 < number < len(operands):
         first, other = operands[0], operands[number]
-        skip_name, up_name = (first, other) if expected > got else (other, first)
-    skip_name = skip_name or "skip"
-    up_name = up_name or "x"
-    r.values.update(skip=skip_name, up=up_name, skip_size=big, up_size=small)
-    r.steps.append(
-        f"The channels (dimension 1) are joined, so H and W must match: the skip "
-        f"connection `{skip_name}` has {fmt(big)} where the upsampled `{up_name}` has "
-        f"{fmt(small)}."
-    )
-    if big % 2 == 1 and small == big - 1:
+    roles = _skip_roles(first, other) if first and other else None
+    big_name = (first if expected > got else other) if first and other else None
+    small_name = (other if expected > got else first) if first and other else None
+    side = {2: "tall (H)", 3: "wide (W)"}.get(dim) if dim is not None else None
+    where_text = f"is {{}} {side}" if side else "has {} in H or W"
+    skip_size = up_size = 0
+    if roles:
+        skip_name, up_name = roles
+        skip_size, up_size = (expected, got) if skip_name == first else (got, expected)
+        r.values["pair_text"] = (
+            f"The skip connection `{skip_name}` {where_text.format(fmt(skip_size))} but the "
+            f"upsampled `{up_name}` {fmt(up_size)}"
+        )
+        r.steps.append(
+            f"The channels (dimension 1) are joined, so H and W must match: the skip "
+            f"connection `{skip_name}` has {fmt(skip_size)} where the upsampled `{up_name}` has "
+            f"{fmt(up_size)}."
+        )
+        resize, to = up_name, skip_name
+        r.values["resize_text"] = f"the upsampled `{up_name}` to the skip map's size"
+    else:
+        # The names do not say which map is the skip connection: do not guess.
+        a_name, b_name = big_name or "the first map", small_name or "the other map"
+        a_txt = f"`{a_name}`" if big_name else a_name
+        b_txt = f"`{b_name}`" if small_name else b_name
+        detail = f"in {side}" if side else "in H or W"
+        r.values["pair_text"] = (
+            f"{a_txt[:1].upper()}{a_txt[1:]} has {fmt(big)} and {b_txt} {fmt(small)} {detail}"
+        )
+        r.steps.append(
+            f"The channels (dimension 1) are joined, so H and W must match: {a_txt} has "
+            f"{fmt(big)} where {b_txt} has {fmt(small)}."
+        )
+        resize = small_name or "x"
+        to = big_name or "skip"
+        r.values["resize_text"] = (
+            f"{b_txt} to {a_txt}'s size"
+            if big_name and small_name
+            else "one map to the other's size"
+        )
+    r.values.update(skip_size=big, up_size=small)
+    skip_name, up_name = to, resize
+    if roles and skip_size < up_size:
+        r.values["cause"] = (
+            f"the upsampled map came out {big - small} larger than the skip map (an odd size "
+            "upsampled, or an output_padding / kernel that overshoots)"
+        )
+    elif big % 2 == 1 and small == big - 1:
         r.steps.append(
             f"{fmt(big)} is odd: a 2× pooling floors it to {fmt(big // 2)}, and "
             f"upsampling 2× gives {fmt(2 * (big // 2))} = {fmt(big)} − 1."
@@ -216,23 +254,32 @@ def unet_skip(ctx: Context) -> Reasoning:
             f"{fmt(big)} is twice {fmt(small)}: one upsampling step is missing "
             "(or one pooling too many)"
         )
-    else:
+    elif roles:
         r.values["cause"] = (
             f"convolutions without padding or rounding in the encoder leave the "
             f"skip map {big - small} larger"
+        )
+    else:
+        r.values["cause"] = (
+            "an odd size pooled and upsampled again, or a convolution without padding, leaves "
+            f"one map {big - small} larger than the other"
         )
     depth = len(ctx.source.calls(*POOL_LAYERS))
     multiple = 2**depth if depth else 16
     r.values["multiple"] = multiple
     r.fix_values["target_size"] = big
+    lead = (
+        "# resize the upsampled map to the skip connection's size before the cat\n"
+        if roles
+        else f"# resize {up_name} to {skip_name}'s H and W before the cat\n"
+    )
     r.fix_code = (
-        f"# resize the upsampled map to the skip connection's size ({big}) before the cat\n"
-        f"{up_name} = F.interpolate({up_name}, size={skip_name}.shape[2:])\n"
+        lead + f"{up_name} = F.interpolate({up_name}, size={skip_name}.shape[2:])\n"
         f"# or pad it (as milesial/Pytorch-UNet does):\n"
         f"# dy = {skip_name}.size(2) - {up_name}.size(2); dx = {skip_name}.size(3) - "
         f"{up_name}.size(3)\n"
         f"# {up_name} = F.pad({up_name}, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])\n"
-        f"# or center-crop the skip map to {small} (as the original U-Net paper does)\n"
+        f"# or center-crop {skip_name} to {up_name}'s size (as the original U-Net paper does)\n"
         f"# or feed inputs whose H and W are multiples of {multiple}"
     )
     where = ctx.where
@@ -242,11 +289,33 @@ def unet_skip(ctx: Context) -> Reasoning:
                 where.file,
                 where.line,
                 where.code.strip(),
-                f"joins a {small}-wide upsampled map with a {big}-wide skip map",
+                (
+                    f"joins a {fmt(small)} upsampled map with a {fmt(big)} skip map (H or W)"
+                    if roles
+                    else f"joins maps of {fmt(big)} and {fmt(small)} in H or W"
+                ),
                 0.8,
             )
         )
     return r
+
+
+SKIP_ROLE = re.compile(r"skip|enc|down|bridge|short|residual|feat|conv\d|\be\d", re.I)
+UP_ROLE = re.compile(r"up|dec|deconv|interp", re.I)
+
+
+def _skip_roles(first: str, other: str) -> tuple[str, str] | None:
+    """(skip, upsampled) when the names say which is which; None when they do not."""
+
+    def role(name: str) -> str | None:
+        if UP_ROLE.search(name):
+            return "up"
+        return "skip" if SKIP_ROLE.search(name) else None
+
+    a, b = role(first), role(other)
+    if a == b:
+        return None
+    return (first, other) if a == "skip" or b == "up" else (other, first)
 
 
 def _cat_operands(code: str) -> list[str]:

@@ -673,11 +673,74 @@ def out_of_range(ctx: Context) -> Reasoning:
         )
     lowercase = ctx.message.lstrip().startswith("dimension out of range")
     subject = call.tensor_expr() if call else (variables[0] if variables else None)
-    r.values["cause"] = _out_of_range_cause(r, subject, n, got, losses, lowercase)
+    joined = _joined_tensors(call)
+    if joined and not losses and call is not None:
+        r.values["cause"] = _joined_cause(r, joined, call, n)
+    else:
+        r.values["cause"] = _out_of_range_cause(r, subject, n, got, losses, lowercase)
     _out_of_range_fix(r, ctx, call, n, got, losses)
+    if joined and not losses and call is not None:
+        _joined_fix(r, ctx, joined, call, n, got)
     if call is None and ctx.where is not None and r.values["op"] == "the op":
         r.notes.append("the call that asked for the dim was not found in the line that raised")
     return r
+
+
+def _joined_tensors(call: CodeCall | None) -> str | None:
+    """The sequence of a torch.cat / torch.stack call that joins several tensors, as written."""
+    if call is None or call.name not in ("cat", "concat", "concatenate", "stack") or not call.args:
+        return None
+    seq = call.args[0]
+    node = call.node.args[0] if call.node.args else None
+    if isinstance(node, ast.Tuple | ast.List) and len(node.elts) < 2:
+        return None
+    return seq
+
+
+def _joined_cause(r: Reasoning, seq: str, call: CodeCall, n: int) -> str:
+    op = f"torch.{call.name}"
+    r.steps.append(
+        f"{op} checks the dim against the tensors it joins (current releases against the first "
+        f"one), so at least one tensor in `{seq}` has {n} dimension{'s' if n != 1 else ''}. "
+        f"{op} also needs every tensor to have the same number of dimensions: the message does "
+        "not say whether the others have more."
+    )
+    if n == 1:
+        return (
+            f"At least one tensor in `{seq}` is 1-D. Usually it is a single sample where the code "
+            "expects a batch (a missing unsqueeze(0)), or a squeeze()/reduction removed the "
+            "dimension before."
+        )
+    return (
+        f"At least one tensor in `{seq}` has {n} dimensions where the code expects at least "
+        f"{r.values['needed_ndim']}: a batch, channel or feature dimension is missing (an "
+        "unbatched sample, a squeeze(), a reduction without keepdim=True)."
+    )
+
+
+def _joined_fix(r: Reasoning, ctx: Context, seq: str, call: CodeCall, n: int, got: int) -> None:
+    """A dim that works only when every tensor has n dims: say so, and give the other way."""
+    op = f"torch.{call.name}"
+    first = f"print([t.shape for t in {seq}])   # {op}: every tensor needs the same ndim"
+    if r.fix_values.get("dim") == -1 and r.fix_code:
+        line = r.fix_code.split("   #", 1)[0]
+        r.fix_code = (
+            f"{first}\n"
+            f"{line}   # only when every tensor is {n}-D\n"
+            f"# if the others have more dimensions, give the {n}-D one their rank first "
+            f"(unsqueeze / view / expand) and keep dim={got}"
+        )
+        r.values["fix_hint"] = (
+            f"If every tensor in `{seq}` is {n}-D, use dim=-1; if the others have more "
+            f"dimensions, {op} cannot join them as they are: give the {n}-D one the same number "
+            f"of dimensions first, then join along dim={got}"
+        )
+        return
+    r.fix_code = (
+        f"{first}\n"
+        f"# give the {n}-D tensor(s) the others' number of dimensions (unsqueeze / view / "
+        f"expand), then join along dim={got}"
+    )
 
 
 def _module_with_dim(ctx: Context, got: int) -> Suspect | None:

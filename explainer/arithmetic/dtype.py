@@ -468,7 +468,13 @@ def scalar_type(ctx: Context) -> Reasoning:
     arg = str(ctx.get("argument") or "")
     frames = frames_text(ctx)
     r = Reasoning()
-    r.values.update(expected_dtype=label(expected), got_dtype=label(got))
+    r.values.update(
+        expected_dtype=label(expected), got_dtype=label(got), op_name="The op", found_where=""
+    )
+    r.values["why_note"] = ""
+    element = ctx.get("element")
+    if isinstance(element, int):
+        return _sequence_element(ctx, r, expected, got, element)
     if arg == "target" or (
         expected == "int64"
         and ("nll" in frames or "cross_entropy" in frames or "loss" in frames or not frames)
@@ -516,6 +522,50 @@ def scalar_type(ctx: Context) -> Reasoning:
             "convolutions without bias, grid_sample and many kernels say it this way."
         )
     cast_story(ctx, r, Pair(data=data, params=params), *names)
+    return r
+
+
+def _sequence_element(
+    ctx: Context, r: Reasoning, expected: str, got: str, element: int
+) -> Reasoning:
+    """`... for sequence element 2 in sequence argument at position #1 'tensors'`: torch.cat or
+    torch.stack (releases before they promoted dtypes) given tensors of several dtypes."""
+    seq = str(ctx.get("seq_argument") or "tensors")
+    r.values.update(
+        op_name="torch.cat / torch.stack",
+        found_where=f" in tensor {element} of the list",
+        element=element,
+    )
+    r.steps.append(
+        f"Argument '{seq}' is the list of tensors to join. These releases took the dtype of its "
+        f"first tensor, {label(expected)}, and required it of every other one; tensor {element} "
+        f"(counting from 0) is {label(got)}. Current releases promote to a common dtype instead."
+    )
+    target = "float32" if "float32" in (expected, got) else expected
+    odd = got if target == expected else expected
+    r.steps.append(
+        f"Cast the tensors to one dtype before joining them: {label(target)}, the dtype of "
+        "the model's parameters, unless the data really needs another one."
+    )
+    r.values["why_note"] = (
+        f" The list joined by torch.cat (or torch.stack) mixes dtypes: tensor 0 is "
+        f"{label(expected)}, tensor {element} is {label(got)}. Usually one of them comes from "
+        "numpy (float64) or from integer labels, the others from the model (float32)."
+    )
+    r.values.update(target_dtype=target, odd_dtype=label(odd))
+    r.fix_values["dtype"] = target
+    r.fix_code = f"torch.cat([t{cast(target)} for t in tensors], dim=dim)   # one dtype: {target}"
+    where = ctx.where
+    if where is not None and where.line and where.code:
+        r.suspects.append(
+            Suspect(
+                where.file,
+                where.line,
+                where.code,
+                f"joins tensors of {label(expected)} and {label(got)}",
+                0.7,
+            )
+        )
     return r
 
 

@@ -610,6 +610,10 @@ def operand_rank(ctx: Context) -> Reasoning:
     d1, d2 = ctx.get("d1"), ctx.get("d2")
     d, want = ctx.get("d"), ctx.get("want")
     arg = ctx.get("arg")
+    argno = ctx.get("argno")
+    if arg is None and isinstance(argno, int) and "invalid argument" in low:
+        # TH/THC baddbmm: batch1/batch2 are arguments 1/2 on the CPU, 6/7 on CUDA.
+        arg = {1: "batch1", 2: "batch2", 6: "batch1", 7: "batch2"}.get(argno)
     if "both arguments to" in low:
         op = "matmul"
     elif "batch1" in low or "batch2" in low or "bmm" in low or "3d tensor" in low:
@@ -649,6 +653,12 @@ def operand_rank(ctx: Context) -> Reasoning:
         )
     if op == "matmul" and 0 in dims:
         r.steps.append(f"Operand {dims.index(0) + 1} is 0-D.")
+    if op == "bmm" and isinstance(d, int) and d > 3:
+        r.steps.append(
+            f"A {d}-D operand has more than one batch dimension ([B, H, n, k] for attention "
+            "heads, for instance): torch.matmul multiplies the last two dimensions and "
+            "broadcasts all the leading ones; or fold them into one with reshape(-1, n, k)."
+        )
     r.values["op_text"] = OPERAND_TEXT[op]
     where = ctx.where
     if where is not None and where.code:

@@ -344,8 +344,8 @@ def _single_column(r: Reasoning, lc: LossCall | None, shape: Shape) -> None:
 def multi_target(ctx: Context) -> Reasoning:
     """`0D or 1D target tensor expected, multi-target not supported` (and the THNN wording)."""
     r = Reasoning()
-    if frames_mention(ctx, "cosine_embedding", "margin_ranking", "hinge_embedding"):
-        return _pair_target(ctx, r)
+    if _pair_frames(ctx):
+        raise Decline("a pair loss's ±1 target: cosine-embedding-target")
     lc = find_loss_call(ctx) if ctx.source.files() else None
     target = lc.traced_target if lc else Traced()
     name = lc.target_base if lc else "target"
@@ -405,25 +405,89 @@ def multi_target(ctx: Context) -> Reasoning:
     return r
 
 
-def _pair_target(ctx: Context, r: Reasoning) -> Reasoning:
+PAIR_LOSSES = ("cosine_embedding", "CosineEmbeddingLoss", "margin_ranking", "hinge_embedding")
+
+
+def pair_target(ctx: Context) -> Reasoning:
+    """`0D or 1D target tensor expected, multi-target not supported` raised inside
+    cosine_embedding_loss: the target is one ±1 label per pair of rows, shape [N]."""
+    if not _pair_frames(ctx):
+        raise Decline("no pair loss in the traceback: CrossEntropy / NLL")
+    r = Reasoning()
     r.steps.append(
-        "cosine_embedding_loss / margin_ranking_loss / hinge_embedding_loss take a 1-D target "
-        "of shape [N] holding 1 (similar / ranked first) or -1 per pair; this one has more "
-        "dimensions."
+        "cosine_embedding_loss(x1, x2, y) compares the rows x1[i] and x2[i] ([N, D] inputs) and "
+        "takes one label per pair: y is 1-D, shape [N], holding 1 (the pair should be similar) "
+        "or -1 (dissimilar). This target has 2 or more dimensions."
     )
+    found = _pair_call(ctx)
+    name = found[2] if found else "target"
+    shape = found[3] if found else None
+    if shape is not None:
+        r.steps.append(f"{name} is {shape}; the target must be [{shape[0]}].")
+    r.values["target_name"] = name
     r.values["target_story"] = (
-        "The pair loss got a multi-dimensional target; it wants one ±1 label per pair, shape [N]."
+        f"{name} has more than one dimension. A [N, 1] column of labels only needs "
+        f"{name}.view(-1); a target shaped like the inputs (torch.ones_like(x1), one label per "
+        "feature) should be one label per row, torch.ones(x1.size(0)); and [B, L, D] inputs "
+        "with [B, L] labels are pairs of rows too: flatten x1 and x2 to [B·L, D] and the "
+        "labels to [B·L]."
     )
-    r.values["fix_expr"] = "target.view(-1)"
-    r.fix_code = "loss = F.cosine_embedding_loss(x1, x2, target.view(-1))   # target [N] of ±1"
-    where = ctx.where
-    if where and where.line:
+    r.values["fix_expr"] = f"{name}.view(-1)"
+    r.fix_values["target_ndim"] = 1
+    r.fix_code = (
+        f"loss = F.cosine_embedding_loss(x1, x2, {name}.view(-1))   # target [N] of +1/-1\n"
+        "# [B, L, D] inputs: F.cosine_embedding_loss(x1.flatten(0, 1), x2.flatten(0, 1), "
+        f"{name}.flatten())"
+    )
+    if found:
+        frame, code, _, _ = found
         r.suspects.append(
             Suspect(
-                where.file, where.line, where.code or "", "passes a multi-dimensional target", 0.8
+                frame.file,
+                frame.line or 0,
+                code,
+                f"passes {name} with more than one dimension",
+                0.8,
             )
         )
+        if name in code:
+            r.fix_code = (
+                f"{code.replace(name, f'{name}.view(-1)', 1)}   # target [N] of +1/-1\n"
+                "# [B, L, D] inputs: flatten x1 and x2 to [B·L, D] and the target to [B·L]"
+            )
     return r
+
+
+def _pair_frames(ctx: Context) -> bool:
+    """Whether a frame's function or code is a pair loss (file names do not count)."""
+    words = [w.lower() for w in PAIR_LOSSES]
+    for frame in ctx.parsed.all_frames:
+        text = f"{frame.function or ''} {frame.code or ''}".lower()
+        if any(w in text for w in words):
+            return True
+    return False
+
+
+def _pair_call(ctx: Context) -> tuple[Frame, str, str, Shape | None] | None:
+    """The user's pair-loss call (three arguments) and its target expression."""
+    for frame in user_frames(ctx):
+        code = (frame.code or "").strip()
+        try:
+            tree = ast.parse(code.rstrip(":"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or len(node.args) < 3:
+                continue
+            func = ast.unparse(node.func)
+            if not ("cosine_embedding" in func or _lossy(func)):
+                continue
+            target = node.args[2]
+            shape = None
+            if frame.file in ctx.source.files() and frame.line:
+                shape = Tracer(ctx.source, frame.file).trace(target, frame.line).shape
+            return frame, code, ast.unparse(target), shape
+    return None
 
 
 # -- spatial (segmentation) targets ---------------------------------------------------------
@@ -1777,4 +1841,81 @@ def one_hot_classes(ctx: Context) -> Reasoning:
                 0.8,
             )
         )
+    return r
+
+
+# -- THNN regression criteria (PyTorch <= 1.0): shapes must be equal ---------------------------
+
+
+def legacy_shapes(ctx: Context) -> Reasoning:
+    """`input and target shapes do not match: input [400 x 10], target [64 x 10]` (THNN/THCUNN
+    MSECriterion, AbsCriterion, SmoothL1Criterion: no broadcasting, the shapes must be equal)."""
+    inp, tgt = shape_of(ctx, "input_shape"), shape_of(ctx, "target_shape")
+    if inp is None or tgt is None or inp == tgt:
+        raise Decline("shapes missing or equal")
+    r = Reasoning()
+    n_in, n_t = product(inp), product(tgt)
+    r.steps.append(
+        "These releases' regression criteria (MSELoss, L1Loss, SmoothL1Loss) compare the "
+        "prediction and the target element by element and require the same shape: no "
+        f"broadcasting. Prediction {inp} ({_plural(n_in, 'value')}), target {tgt} "
+        f"({_plural(n_t, 'value')})."
+    )
+    r.fix_values["target_shape"] = inp
+    if n_in == n_t:
+        r.steps.append(
+            f"Both hold {fmt(n_in)} values: only the layout differs (a size-1 dimension on one "
+            "side), so a reshape lines them up."
+        )
+        r.values["story"] = (
+            f"{inp} and {tgt} hold the same {_plural(n_in, 'value')} in another layout, "
+            "typically [N, 1] predictions against [N] targets (or the reverse)"
+        )
+        r.values["fix_hint"] = (
+            "Reshape one to the other, loss(output, target.view_as(output)); do not rely on "
+            "broadcasting, which later releases apply silently ([N, 1] against [N] becomes "
+            "[N, N])"
+        )
+        r.fix_code = "loss = criterion(output, target.view_as(output))   # same shape, no broadcast"
+        return r
+    if len(inp) == len(tgt) and inp[0] != tgt[0] and inp[1:] == tgt[1:]:
+        a, b = inp[0], tgt[0]
+        ratio = f"{fmt(a)} / {fmt(b)} = {a / b:.4g}"
+        r.steps.append(
+            f"They agree except in dimension 0: {fmt(a)} prediction rows against "
+            f"{fmt(b)} target rows ({ratio})."
+        )
+        r.values["story"] = (
+            f"the prediction has {fmt(a)} rows and the target {fmt(b)}: the two are not the same "
+            "batch. A view(-1, k) in the model that mixes samples, or targets from another "
+            "batch or split, gives this"
+        )
+        r.values["fix_hint"] = (
+            "Give both the same batch: flatten per sample (torch.flatten(x, 1)) in the model and "
+            "check that output.shape[0] == target.shape[0]"
+        )
+        r.fix_code = (
+            "print(output.shape, target.shape)   # the rows must be the same samples\n"
+            "x = torch.flatten(x, 1)             # instead of x.view(-1, k) in the model"
+        )
+        return r
+    diff = [i for i in range(min(len(inp), len(tgt))) if len(inp) == len(tgt) and inp[i] != tgt[i]]
+    if diff:
+        dims = ", ".join(f"dimension {i} ({inp[i]} vs {tgt[i]})" for i in diff)
+        r.steps.append(f"They differ in {dims}.")
+        r.values["story"] = (
+            f"the prediction {inp} and the target {tgt} differ in {dims}: the model does not "
+            "produce the target's shape (a channel count, or a size changed by convolutions "
+            "without padding or by pooling)"
+        )
+    else:
+        r.values["story"] = (
+            f"the prediction {inp} and the target {tgt} have different ranks and sizes: they "
+            "are not two versions of one tensor"
+        )
+    r.values["fix_hint"] = (
+        "Make the model output the target's shape (or crop or resize one to the other) before "
+        "the loss"
+    )
+    r.fix_code = "print(output.shape, target.shape)   # must be equal for MSELoss in this release"
     return r

@@ -223,6 +223,13 @@ def single_value(ctx: Context) -> Reasoning:
         )
     else:
         r.values["situation"] = "a batch of a single sample"
+    _single_value_fix(ctx, r, channels)
+    return r
+
+
+def _single_value_fix(ctx: Context, r: Reasoning, channels: int | None) -> None:
+    """The suspects and the fix of a batch of one value per channel: the DataLoader without
+    drop_last, a prediction on one sample in training mode, or the generic advice."""
     loaders = [
         c for c in ctx.source.calls("DataLoader") if "True" not in (c.kwargs.get("drop_last") or "")
     ]
@@ -279,10 +286,48 @@ def single_value(ctx: Context) -> Reasoning:
             "model.eval()            # BatchNorm uses its running statistics, any batch size\n"
             "with torch.no_grad():\n    out = model(x)"
         )
+    groups = f"{nearest_groups(channels, 32)}, {channels}" if channels else "num_groups, C"
     r.fix_code += (
         "\n# or, where batches of one are normal, replace the BatchNorm with "
-        f"nn.GroupNorm({nearest_groups(channels, 32)}, {channels}) or nn.LayerNorm"
+        f"nn.GroupNorm({groups}) or nn.LayerNorm"
     )
+
+
+def single_value_unsized(ctx: Context) -> Reasoning:
+    """`Expected more than 1 value per channel when training, got input size 1` (SyncBatchNorm
+    prints the count of values per channel, not a shape) or the message with its size left out."""
+    count = ctx.get("per_channel")
+    if isinstance(count, int) and count != 1:
+        raise Decline("more than one value per channel: not this check")
+    r = Reasoning()
+    if isinstance(count, int):
+        r.values["situation"] = (
+            "one value per channel on this process (SyncBatchNorm's count: input.numel() // C = 1)"
+        )
+        r.steps.append(
+            "SyncBatchNorm counts the values of each channel on this process, "
+            "input.numel() // C: the batch times the positions (N × H × W). Here that count is "
+            "1: one sample whose map is 1×1, or one sample of [N, C] features."
+        )
+        r.steps.append(
+            "Current releases raise this only when the job has a single process (world size 1): "
+            "with several processes SyncBatchNorm would gather the statistics of all of them. "
+            "A batch of one per process, run as one process (one GPU, or before "
+            "torch.distributed is initialised), leaves nothing to gather."
+        )
+        r.values["layer_note"] = (
+            " SyncBatchNorm only gathers statistics across processes when there are several: "
+            "with one process it behaves like BatchNorm and needs two values per channel."
+        )
+    else:
+        r.values["situation"] = "a single value per channel (the size was left out of the text)"
+        r.steps.append(
+            "In training mode BatchNorm computes each channel's mean and variance over the batch "
+            "(and the positions of a map): with a batch of one sample whose map is 1×1, or one "
+            "sample of [N, C] features, that is one value, and its variance is undefined."
+        )
+        r.values["layer_note"] = ""
+    _single_value_fix(ctx, r, None)
     return r
 
 
@@ -583,6 +628,46 @@ def groupnorm_ctor(ctx: Context) -> Reasoning:
     channels = _int(ctx, "num_channels")
     groups = _int(ctx, "num_groups")
     return _groups(ctx, channels, groups, "num_channels")
+
+
+def groupnorm_ctor_unsized(ctx: Context) -> Reasoning:
+    """`num_channels must be divisible by num_groups` (older nn.GroupNorm, no sizes): the sizes
+    come from the user's source when a GroupNorm call there does not divide."""
+    for call in ctx.source.calls("GroupNorm"):
+        groups = arg_int(ctx.source, call, 0, "num_groups")
+        channels = arg_int(ctx.source, call, 1, "num_channels")
+        if groups and channels and channels % groups:
+            r = _groups(ctx, channels, groups, "num_channels")
+            r.numbers.update(num_channels=channels, num_groups=groups)
+            r.values["sizes_text"] = (
+                f" ({fmt(channels)} channels into {groups} groups, from {call.code.strip()})"
+            )
+            r.values["fix_hint"] = f"Use num_groups={r.values['best_groups']}, which divides " + (
+                f"{fmt(channels)}."
+            )
+            return r
+    r = Reasoning()
+    r.values["sizes_text"] = ""
+    r.steps.append(
+        "nn.GroupNorm(num_groups, num_channels) splits the channels into num_groups groups of "
+        "equal size: num_channels % num_groups must be 0. This release's message leaves out "
+        "both numbers."
+    )
+    r.steps.append(
+        "The usual case: a block built for many widths with a fixed num_groups (32 by default "
+        "in many codebases) meets a width that is not a multiple of it, such as a final layer "
+        "with 1 or 3 channels, or a width computed from a ratio."
+    )
+    r.values["fix_hint"] = (
+        "Print num_groups and num_channels at the failing GroupNorm and pick a num_groups "
+        "that divides num_channels (math.gcd(num_channels, 32) always does)."
+    )
+    r.fix_code = (
+        "groups = math.gcd(num_channels, 32)   # a divisor of num_channels, at most 32\n"
+        "nn.GroupNorm(groups, num_channels)"
+    )
+    r.suspects += frame_suspect(ctx.where, "builds a GroupNorm whose groups do not divide", 0.5)
+    return r
 
 
 def groupnorm_input(ctx: Context) -> Reasoning:

@@ -141,13 +141,34 @@ def input_rank(ctx: Context) -> Reasoning:
     mode = str(ctx.get("mode") or "RNN")
     old_need = ctx.get("need")
     r = Reasoning()
-    r.values.update(mode=mode, got=got)
+    r.values.update(mode=mode, got=got, got_text=f"a {got}-dimensional tensor")
     if isinstance(old_need, int):
         r.values["allowed"] = f"{old_need}D"
+        buggy = "torch 1.11 and the releases until pytorch/pytorch#87442 (late 2022)"
         r.steps.append(
             f"This release's {mode} takes exactly {old_need}-D input ([L, N, H_in], or "
-            f"[N, L, H_in] with batch_first=True; 2-D when packed); the input is {got}-D."
+            f"[N, L, H_in] with batch_first=True; 2-D when packed); the message says {got}-D."
         )
+        if old_need == 3 and got in (2, 5):
+            # 1.11 until the fix add a batch dim to any input that is not 3-D before this check.
+            real = got - 1
+            r.steps.append(
+                f"Do not take 'got {got}' at face value: {buggy} unsqueeze a batch dimension into "
+                "every input that is not 3-D before this check, so they report one dimension "
+                f"too many (pytorch/pytorch#86576): there 'got {got}' means a "
+                f"{real}-D input. Releases up to 1.10 report the real count; print x.shape "
+                "before the layer to know which."
+            )
+        if old_need == 3 and got == 5:
+            # A 5-D input is rare; a 4-D one (a CNN map) reported as 5 is the usual reading.
+            r.values["got_text"] = (
+                "a 5-D tensor by this message, more likely a 4-D one: releases from 1.11 "
+                "until late 2022 count one dimension too many"
+            )
+            r.notes.append(
+                f"'got 5' is one too many in {buggy}, pytorch/pytorch#86576: the input is "
+                "probably 4-D"
+            )
     else:
         r.values["allowed"] = "2D or 3D"
         r.steps.append(
@@ -163,8 +184,9 @@ def input_rank(ctx: Context) -> Reasoning:
         r.fix_values["ndim"] = 3
     elif got == 2 and isinstance(old_need, int) and old_need == 3:
         hint = (
-            "Releases before 1.11 need a batch dim: x.unsqueeze(1) (or unsqueeze(0) with "
-            "batch_first)."
+            "Up to 1.10 this is a 2-D input without its batch dim: x.unsqueeze(1) (or "
+            "unsqueeze(0) with batch_first). From 1.11 until pytorch/pytorch#87442 it is a 1-D "
+            "input, a single vector: give it [L, features] first (x.unsqueeze(-1))."
         )
         r.fix_values["unsqueeze"] = 1
     elif got == 1:
@@ -479,6 +501,50 @@ def cell_hidden_batch(ctx: Context) -> Reasoning:
         f"{fmt(batch)}, the state's {fmt(hidden_batch)}."
     )
     r.fix_values["batch"] = batch
+    r.values["cause_text"] = (
+        f"The input batch is {fmt(batch)}, the state's {fmt(hidden_batch)}: the state was built "
+        "for another batch size (a fixed batch, or the last smaller batch of an epoch). Build "
+        "it from x.size(0)."
+    )
+    # Up to 1.4 LSTMCell checked hx[0] and hx[1] in Python ('hidden[0]'): given a single tensor
+    # h instead of the tuple (h, c), hx[0] is h's first row, whose size(0) is hidden_size.
+    bracket = "hidden[0]" in ctx.message or "hidden[1]" in ctx.message
+    cells = ctx.source.calls("LSTMCell")
+    sizes = {arg_int(ctx.source, c, 1, "hidden_size") for c in cells}
+    r.values["fix_text"] = (
+        "Build the state with the input's batch size: torch.zeros(x.size(0), hidden_size)."
+    )
+    guess = not cells and hidden_batch > batch and hidden_batch >= 32
+    if bracket and (hidden_batch in sizes or guess):
+        known = hidden_batch in sizes
+        r.steps.append(
+            f"LSTMCell takes its state as a tuple (h, c). Given one tensor h of [N, "
+            f"hidden_size], these releases read hx[0] = h[0], one row of hidden_size values, "
+            f"and report its length as the batch: {fmt(hidden_batch)}"
+            + (" is the cell's hidden_size." if known else " would then be the hidden_size.")
+        )
+        reading = (
+            f"The cell's hidden_size is {fmt(hidden_batch)}: the state was passed as a single "
+            "tensor h instead of the tuple (h, c), and the cell took h[0] for its h."
+            if known
+            else f"If the cell's hidden_size is {fmt(hidden_batch)}, the state was passed as a "
+            "single tensor h instead of the tuple (h, c) and the cell took h[0] for its h. "
+            f"Otherwise the state was built for a batch of {fmt(hidden_batch)} (a fixed batch, "
+            "or the last smaller batch of an epoch): build it from x.size(0)."
+        )
+        r.values["cause_text"] = reading
+        r.values["fix_text"] = "Pass LSTMCell's state as the tuple (h, c)" + (
+            "."
+            if known
+            else "; if it already is, build it with torch.zeros(x.size(0), hidden_size)."
+        )
+        r.fix_values["state_tuple"] = True
+        r.fix_code = (
+            "h, c = cell(x, (h, c))   # the state is the tuple (h, c), each [N, hidden_size]\n"
+            "# and when it really is a batch issue: h = torch.zeros(x.size(0), hidden_size)"
+        )
+        r.suspects += frame_suspect(ctx.where, "passes the LSTMCell state; it must be (h, c)", 0.6)
+        return r
     for call in ctx.source.calls(*STATE_BUILDERS):
         if call.args and ctx.source.eval_int(call.args[0], call) == hidden_batch:
             r.suspects.append(
