@@ -1,5 +1,5 @@
 """`python -m explainer` runs the command line."""
 
-from explainer.cli import main
+from explainer.entry import main
 
 main()

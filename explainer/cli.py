@@ -15,17 +15,15 @@ from typing import Any
 import click
 
 from explainer import __version__
+from explainer.explain_command import (
+    EXIT_EXPLAINED,
+    EXIT_INTERNAL,
+    EXIT_NO_ERROR,
+    EXIT_UNMATCHED,
+    STATUS_EXIT,
+)
 
-EXIT_EXPLAINED = 0
-EXIT_UNMATCHED = 1
-EXIT_NO_ERROR = 2
-EXIT_INTERNAL = 3
-
-STATUS_EXIT = {
-    "explained": EXIT_EXPLAINED,
-    "unmatched": EXIT_UNMATCHED,
-    "no_error_found": EXIT_NO_ERROR,
-}
+__all__ = ["EXIT_EXPLAINED", "EXIT_INTERNAL", "EXIT_NO_ERROR", "EXIT_UNMATCHED", "STATUS_EXIT"]
 
 
 class DefaultGroup(click.Group):
@@ -110,79 +108,29 @@ def explain(
     no_history: bool = False,
 ) -> None:
     """Explain the last error in FILE ('-' or nothing: standard input)."""
-    from explainer.explain import explain_text
-    from explainer.inputs import InputError, read_input
+    from explainer.explain_command import CommandError, ExplainOptions, run_explain
 
-    fmt = "json" if as_json else (fmt or "text")
-    if file == "-" and sys.stdin.isatty():
-        click.echo("Paste the traceback, then press Ctrl-D (Ctrl-Z Enter on Windows):", err=True)
+    opts = ExplainOptions(
+        file=file,
+        fmt="json" if as_json else (fmt or "text"),
+        color=color,
+        no_source=no_source,
+        db=db,
+        repro=with_repro,
+        redact=redact,
+        no_history=no_history,
+    )
     try:
-        source = read_input(file)
-    except InputError as exc:
-        _fail(str(exc), EXIT_NO_ERROR)
-    if not source.text.strip():
-        if fmt == "json":
-            _emit_empty_json()
-        _fail("the input is empty: pipe a traceback in, or give a file", EXIT_NO_ERROR)
-    kb = open_kb(db)
-    exp = explain_text(source.text, kb, read_source=not no_source)
-    if source.truncated:
-        exp.notes.append(
-            f"read the last {len(source.text.encode()) // (1024 * 1024)} MiB of "
-            f"{source.total_bytes / (1024 * 1024):,.0f} MiB: the last traceback is in the tail"
-        )
-    code = STATUS_EXIT[exp.status]
-    rendered = _render(exp, fmt, color)
-    if with_repro:
-        from explainer.render.text import want_color
-        from explainer.repro.entry import append_to_explanation
-        from explainer.repro.options import ReproOptions
-
-        rendered = append_to_explanation(
-            exp, fmt, rendered, ReproOptions(), want_color(sys.stdout.isatty(), color)
-        )
-    if redact:
-        from explainer.redact import redact_output
-
-        rendered = redact_output(rendered, fmt)
-    try:
-        click.echo(rendered, nl=False, color=True)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-    if exp.status != "no_error_found" and not no_history:
-        from explainer.shell.commands import record
-
-        record(exp, "explain", no_history, text=source.text)
+        code = run_explain(opts)
+    except CommandError as exc:
+        _fail(str(exc), exc.code)
     sys.exit(code)
 
 
 def _silence_stdout() -> None:
-    """The reader went away (`explainer err.txt | head`): drop the rest quietly."""
-    import os
+    from explainer.explain_command import silence_stdout
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
-def _emit_empty_json() -> None:
-    import json
-
-    click.echo(json.dumps({"schema_version": 1, "status": "no_error_found", "error": None}))
-
-
-def _render(exp: Any, fmt: str, color: bool | None) -> str:
-    if fmt == "json":
-        from explainer.render.json_ import render_json
-
-        return render_json(exp) + "\n"
-    if fmt == "markdown":
-        from explainer.render.markdown import render_markdown
-
-        return render_markdown(exp)
-    from explainer.render.text import render_text, want_color
-
-    return render_text(exp, color=want_color(sys.stdout.isatty(), color))
+    silence_stdout()
 
 
 @cli.command()

@@ -149,6 +149,26 @@ def record(
         conn.close()
 
 
+def record_quietly(
+    exp: Explanation,
+    *,
+    source: str,
+    no_history: bool = False,
+    text: str | None = None,
+    command: str | None = None,
+    cwd: str | None = None,
+) -> None:
+    """`record` for commands: a history that cannot be written costs one line on stderr."""
+    if no_history:
+        return
+    try:
+        record(exp, source=source, text=text, command=command, cwd=cwd)
+    except (sqlite3.Error, OSError) as exc:
+        import sys
+
+        sys.stderr.write(f"explainer: history not recorded ({exc})\n")
+
+
 def recent(limit: int = 20, path: Path | None = None) -> list[HistoryEntry]:
     """The newest explanations first; an empty list when there is no history yet."""
     target = path or history_path()

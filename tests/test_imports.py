@@ -1,4 +1,4 @@
-"""The explain path never imports torch or textual (nor rich, numpy): checked on a real run."""
+"""The explain path never imports torch, textual, rich, numpy or click: checked on real runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 
 from harness import ROOT
 
-HEAVY = ("torch", "textual", "rich", "numpy", "sqlite_utils", "tomllib")
+# click too: the common `explain` invocations bypass it (explainer/explain_command.py).
+HEAVY = ("torch", "textual", "rich", "numpy", "sqlite_utils", "tomllib", "click")
 
 
 def imported_modules(*args: str) -> set[str]:

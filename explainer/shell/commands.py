@@ -12,10 +12,16 @@ from typing import Any, TextIO
 
 import click
 
+from explainer.explain_command import (
+    EXIT_EXPLAINED,
+    EXIT_INTERNAL,
+    EXIT_NO_ERROR,
+    EXIT_UNMATCHED,
+    STATUS_EXIT,
+)
 from explainer.model import Explanation
 
-EXIT_EXPLAINED, EXIT_UNMATCHED, EXIT_NO_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
-STATUS_EXIT = {"explained": 0, "unmatched": 1, "no_error_found": 2}
+__all__ = ["EXIT_EXPLAINED", "EXIT_INTERNAL", "EXIT_NO_ERROR", "EXIT_UNMATCHED", "STATUS_EXIT"]
 
 
 def render(exp: Explanation, fmt: str, color: bool | None, stream: TextIO, redact: bool) -> str:
@@ -48,16 +54,11 @@ def record(
     cwd: str | None = None,
 ) -> None:
     """Add to the local history; a history that cannot be written costs one line on stderr."""
-    if no_history:
-        return
-    import sqlite3
-
     from explainer import history
 
-    try:
-        history.record(exp, source=source, text=text, command=command, cwd=cwd)
-    except (sqlite3.Error, OSError) as exc:
-        click.echo(f"explainer: history not recorded ({exc})", err=True)
+    history.record_quietly(
+        exp, source=source, no_history=no_history, text=text, command=command, cwd=cwd
+    )
 
 
 def last(
