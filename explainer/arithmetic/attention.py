@@ -187,7 +187,9 @@ def heads_divisible(ctx: Context) -> Reasoning:
             r.suspects.append(
                 call_suspect(call, f"{embed} features cannot be split into {heads} heads", 0.9)
             )
-            r.fix_code = f"{replace_arg(call.code, call, 1, str(best))}   # was: {call.code}"
+            keyword = "nhead" if "nhead" in call.kwargs else "num_heads"
+            fixed = replace_arg(call.code, call, 1, str(best), keyword)
+            r.fix_code = f"{fixed}   # was: {call.code}"
             return r
     r.values.setdefault(
         "detail",

@@ -8,6 +8,7 @@ import re
 from explainer.arithmetic import Context, Decline, Reasoning
 from explainer.arithmetic.shapes import Shape, fmt, product, times
 from explainer.arithmetic.suspects import (
+    arg_expr,
     arg_int,
     call_suspect,
     calls_with_arg,
@@ -129,7 +130,14 @@ def batchnorm_features(ctx: Context) -> Reasoning:
                 0.9 if exact else 0.6,
             )
         )
-        r.fix_code = f"{replace_arg(layer.code, layer, 0, str(channels))}   # was: {layer.code}"
+        expr = conv_output_expr(ctx, layer, 0, "num_features")
+        if expr is not None:
+            r.steps.append(
+                f"{layer.code.strip()} normalises the output of the conv built just before it, "
+                f"which has {expr} channels, but was given that conv's input channels."
+            )
+        fixed = replace_arg(layer.code, layer, 0, expr or str(channels), "num_features")
+        r.fix_code = f"{fixed}   # was: {layer.code}"
     else:
         r.fix_code = f"nn.BatchNorm2d({channels})   # num_features = input.size(1) = {channels}"
     for producer in producers_of(ctx, channels)[:1]:
@@ -183,6 +191,31 @@ def find_layer(
     if len(unknown) == 1:
         return unknown[0], False
     return None, False
+
+
+def conv_output_expr(ctx: Context, norm: Call, index: int, keyword: str) -> str | None:
+    """When a norm layer is built with the previous conv's *input* channels (`nn.Conv2d(in_ch,
+    out_ch, ...)` then `nn.GroupNorm(8, in_ch)`), that conv's output expression (`out_ch`):
+    written as a name, the fix stays right for every instance of the block."""
+    built = arg_expr(norm, index, keyword)
+    if built is None:
+        return None
+    convs = [
+        c
+        for c in ctx.source.calls("Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d")
+        if c.file == norm.file
+        and c.cls == norm.cls
+        and c.function == norm.function
+        and c.line < norm.line
+        and len(c.args) >= 2
+    ]
+    if not convs:
+        return None
+    conv = max(convs, key=lambda c: c.line)
+    conv_in, conv_out = conv.args[0].strip(), conv.args[1].strip()
+    if built.strip() == conv_in and conv_out != conv_in:
+        return conv_out
+    return None
 
 
 def _target(call: Call) -> str:
@@ -737,7 +770,13 @@ def groupnorm_channels(ctx: Context) -> Reasoning:
     layer, exact = find_layer(ctx, ("GroupNorm",), 1, "num_channels", built)
     if layer is not None:
         groups = arg_int(ctx.source, layer, 0, "num_groups")
-        new = replace_arg(layer.code, layer, 1, str(channels))
+        expr = conv_output_expr(ctx, layer, 1, "num_channels")
+        if expr is not None:
+            r.steps.append(
+                f"{layer.code.strip()} normalises the output of the conv built just before it, "
+                f"which has {expr} channels, but was given that conv's input channels."
+            )
+        new = replace_arg(layer.code, layer, 1, expr or str(channels), "num_channels")
         if groups and channels % groups:
             best = nearest_groups(channels, groups)
             r.steps.append(

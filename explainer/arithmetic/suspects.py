@@ -46,18 +46,22 @@ def matching_calls(source: SourceIndex, names: Iterable[str], args: dict[int, in
     return out
 
 
-def replace_arg(code: str, call: Call, index: int, new: str) -> str:
-    """The call's source line with its `index`-th positional argument replaced."""
+def replace_arg(code: str, call: Call, index: int, new: str, keyword: str | None = None) -> str:
+    """The call's source line with its `index`-th positional argument replaced, or, when it is
+    passed by name (`nhead=8`), its `keyword` argument."""
+    start = max(code.find(call.func.rsplit(".", 1)[-1] + "("), 0)
     if index < len(call.args):
         old = call.args[index]
         pattern = re.compile(r"\s*".join(re.escape(part) for part in old.split()))
-        m = None
-        start = code.find(call.func.rsplit(".", 1)[-1] + "(")
-        for candidate in pattern.finditer(code, max(start, 0)):
-            m = candidate
-            break
+        m = pattern.search(code, start)
         if m:
             return code[: m.start()] + new + code[m.end() :]
+    elif keyword and keyword in call.kwargs:
+        old = call.kwargs[keyword]
+        value = r"\s*".join(re.escape(part) for part in old.split())
+        m = re.compile(rf"\b{re.escape(keyword)}\s*=\s*{value}").search(code, start)
+        if m:
+            return code[: m.start()] + f"{keyword}={new}" + code[m.end() :]
     return code
 
 
