@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from explainer.arithmetic.shapes import Shape
 from explainer.model import ErrorBlock, Frame, LiveShape, ParsedText, Suspect
 from explainer.source import SourceIndex
 
@@ -42,6 +43,23 @@ class Context:
             if name in self.captures and self.captures[name] is not None:
                 return self.captures[name]
         return None
+
+    def need_int(self, *names: str) -> int:
+        """The first of these captured values, which must be an int: else the entry declines."""
+        value = self.get(*names)
+        if not isinstance(value, int):
+            raise Decline(f"no number captured for {names[0]}")
+        return value
+
+    def need_shape(self, *names: str, allow_int: bool = True) -> Shape:
+        """The first of these captured values as a shape (a bare int is a 1-D shape when
+        `allow_int`): else the entry declines."""
+        value = self.get(*names)
+        if allow_int and isinstance(value, int):
+            return Shape((value,))
+        if not isinstance(value, Shape):
+            raise Decline(f"no shape captured for {names[0]}")
+        return value
 
     @property
     def where(self) -> Frame | None:

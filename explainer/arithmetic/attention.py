@@ -26,22 +26,6 @@ TRANSFORMERS = (
 ATTENTION = MHA + TRANSFORMERS
 
 
-def _int(ctx: Context, *names: str) -> int:
-    value = ctx.get(*names)
-    if not isinstance(value, int):
-        raise Decline(f"no number captured for {names[0]}")
-    return value
-
-
-def _shape(ctx: Context, *names: str) -> Shape:
-    value = ctx.get(*names)
-    if isinstance(value, int):
-        return Shape((value,))
-    if not isinstance(value, Shape):
-        raise Decline(f"no shape captured for {names[0]}")
-    return value
-
-
 def _embed(ctx: Context, call: Call) -> int | None:
     for name in ("embed_dim", "d_model"):
         if name in call.kwargs:
@@ -105,8 +89,8 @@ def _in_sdpa(ctx: Context) -> bool:
 
 def embed_dim(ctx: Context) -> Reasoning:
     """`was expecting embedding dimension of E, but got G` (MultiheadAttention / Transformer)."""
-    expected = _int(ctx, "expected")
-    got = _int(ctx, "got")
+    expected = ctx.need_int("expected")
+    got = ctx.need_int("got")
     r = Reasoning()
     r.steps.append(
         f"MultiheadAttention(embed_dim={fmt(expected)}) projects queries of shape [L, N, "
@@ -312,9 +296,9 @@ def mask_rank(ctx: Context) -> Reasoning:
 
 def key_padding_mask(ctx: Context) -> Reasoning:
     """`Expected key_padded_mask.shape[1] to be 5, but got 4`: key_padding_mask is (N, S)."""
-    index = _int(ctx, "index")
-    expected = _int(ctx, "expected")
-    got = _int(ctx, "got")
+    index = ctx.need_int("index")
+    expected = ctx.need_int("expected")
+    got = ctx.need_int("got")
     r = Reasoning()
     meaning = "the batch size N" if index == 0 else "the key length S"
     r.values.update(meaning=meaning)
@@ -365,8 +349,8 @@ def _mask_builders(ctx: Context, size: int) -> list[Suspect]:
 
 def kv_shape(ctx: Context) -> Reasoning:
     """`key shape [..] does not match value shape [..]` (and the kdim/vdim variant)."""
-    key = _shape(ctx, "key_shape")
-    value = _shape(ctx, "value_shape")
+    key = ctx.need_shape("key_shape")
+    value = ctx.need_shape("value_shape")
     r = Reasoning()
     diff = [i for i, (a, b) in enumerate(zip(key, value, strict=False)) if a != b]
     names = ["S (sequence)", "N (batch)", "E (features)"]
@@ -429,10 +413,10 @@ def mha_view(ctx: Context) -> Reasoning:
     value batch differs from the query's, usually a batch_first mix-up."""
     if not _in_mha(ctx):
         raise Decline("not raised inside MultiheadAttention")
-    seq = _int(ctx, "seq")
-    bsz_heads = _int(ctx, "bsz_heads")
-    head_dim = _int(ctx, "head_dim")
-    numel = _int(ctx, "numel")
+    seq = ctx.need_int("seq")
+    bsz_heads = ctx.need_int("bsz_heads")
+    head_dim = ctx.need_int("head_dim")
+    numel = ctx.need_int("numel")
     if seq * head_dim == 0 or numel % (seq * head_dim):
         raise Decline("numbers do not decompose")
     key_bh = numel // (seq * head_dim)
@@ -492,9 +476,9 @@ def sdpa_broadcast(ctx: Context) -> Reasoning:
     disagree in a dim of [N, heads, L, E]."""
     if not _in_sdpa(ctx):
         raise Decline("not scaled_dot_product_attention")
-    a = _int(ctx, "a")
-    b = _int(ctx, "b")
-    dim = _int(ctx, "dim")
+    a = ctx.need_int("a")
+    b = ctx.need_int("b")
+    dim = ctx.need_int("dim")
     r = Reasoning()
     names = {0: "the batch N", 1: "the heads", 2: "the query length L", 3: "the key length S"}
     meaning = names.get(dim, f"dim {dim}")
@@ -525,8 +509,8 @@ def sdpa_head_dim(ctx: Context) -> Reasoning:
     from SDPA: the query's and the key's head dims differ."""
     if not _in_sdpa(ctx):
         raise Decline("not scaled_dot_product_attention")
-    expected = _shape(ctx, "expected")
-    got = _shape(ctx, "got")
+    expected = ctx.need_shape("expected")
+    got = ctx.need_shape("got")
     if len(expected) != 2 or len(got) != 2:
         raise Decline("not the bmm shapes")
     r = Reasoning()

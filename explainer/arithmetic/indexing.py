@@ -27,13 +27,6 @@ from explainer.arithmetic.shapes import Shape
 from explainer.model import Suspect
 
 
-def _shape(ctx: Context, *names: str) -> Shape:
-    value = ctx.get(*names)
-    if not isinstance(value, Shape):
-        raise Decline(f"no shape {names[0]}")
-    return value
-
-
 def _subscripts(ctx: Context) -> list[ast.Subscript]:
     """Subscript expressions (`x[mask]`, `x[:, 0]`) in the failing statement."""
     if ctx.where is None:
@@ -76,7 +69,10 @@ def _assignment_of(ctx: Context, name: str) -> Suspect | None:
 def mask_shape(ctx: Context) -> Reasoning:
     """`The shape of the mask [M] at index i does not match the shape of the indexed tensor [S] at
     index j`."""
-    mask, shape = _shape(ctx, "mask"), _shape(ctx, "indexed")
+    mask, shape = (
+        ctx.need_shape("mask", allow_int=False),
+        ctx.need_shape("indexed", allow_int=False),
+    )
     i, j = ctx.get("mask_at"), ctx.get("indexed_at")
     if not isinstance(i, int) or not isinstance(j, int) or i >= len(mask) or j >= len(shape):
         raise Decline("indices missing or outside the shapes")
@@ -202,7 +198,7 @@ def _mask_suspects(ctx: Context, r: Reasoning) -> None:
 # -- advanced indices ----------------------------------------------------------------------------
 def index_broadcast(ctx: Context) -> Reasoning:
     """`shape mismatch: indexing tensors could not be broadcast together with shapes [a], [b]`."""
-    a, b = _shape(ctx, "shape_a"), _shape(ctx, "shape_b")
+    a, b = ctx.need_shape("shape_a", allow_int=False), ctx.need_shape("shape_b", allow_int=False)
     r = Reasoning()
     r.steps.append(
         f"Index tensors given together (x[i, j]) pick elements pairwise, so their shapes must "
@@ -266,7 +262,10 @@ def _find_arange(ctx: Context, sizes: tuple[int, int]) -> tuple[CodeCall, int] |
 def value_shape(ctx: Context) -> Reasoning:
     """`shape mismatch: value tensor of shape [v] cannot be broadcast to indexing result of
     shape [r]`."""
-    value, result = _shape(ctx, "value"), _shape(ctx, "result")
+    value, result = (
+        ctx.need_shape("value", allow_int=False),
+        ctx.need_shape("result", allow_int=False),
+    )
     r = Reasoning()
     r.steps.append(
         f"x[index] = value writes into the selected elements, {result}; the value {value} must "
@@ -642,7 +641,10 @@ def gather_rank(ctx: Context) -> Reasoning:
 def gather_size(ctx: Context) -> Reasoning:
     """gather: `Size does not match at dimension b expected index [I] to be no larger than self
     [S] apart from dimension d`."""
-    index, own = _shape(ctx, "index_shape"), _shape(ctx, "self_shape")
+    index, own = (
+        ctx.need_shape("index_shape", allow_int=False),
+        ctx.need_shape("self_shape", allow_int=False),
+    )
     d, b = ctx.get("dim"), ctx.get("bad_dim")
     if not isinstance(d, int) or not isinstance(b, int) or len(index) != len(own) or b >= len(own):
         raise Decline("numbers missing or ranks differ")
@@ -677,7 +679,10 @@ def gather_size(ctx: Context) -> Reasoning:
 
 def scatter_size(ctx: Context) -> Reasoning:
     """scatter/scatter_add_: index larger than self (apart from dim) or than src."""
-    index, own = _shape(ctx, "index_shape"), _shape(ctx, "self_shape")
+    index, own = (
+        ctx.need_shape("index_shape", allow_int=False),
+        ctx.need_shape("self_shape", allow_int=False),
+    )
     d = ctx.get("dim")
     src = ctx.get("src_shape")
     if not isinstance(d, int) or len(index) != len(own):

@@ -8,7 +8,7 @@ import ast
 import re
 
 from explainer.arithmetic import Context, Decline, Reasoning
-from explainer.arithmetic.shapes import Shape, fmt
+from explainer.arithmetic.shapes import fmt
 from explainer.arithmetic.suspects import (
     call_suspect,
     calls_with_arg,
@@ -24,22 +24,6 @@ INPLACE_METHOD = re.compile(
 )
 AUGMENTED = re.compile(r"^\s*[\w.\[\]:, ]+\s*(?:\+|-|\*|/|@)=")
 INDEX_ASSIGN = re.compile(r"^\s*\w+(?:\.\w+)*\[[^\]]+\]\s*=(?!=)")
-
-
-def _int(ctx: Context, *names: str) -> int:
-    value = ctx.get(*names)
-    if not isinstance(value, int):
-        raise Decline(f"no number captured for {names[0]}")
-    return value
-
-
-def _shape(ctx: Context, *names: str) -> Shape:
-    value = ctx.get(*names)
-    if isinstance(value, int):
-        return Shape((value,))
-    if not isinstance(value, Shape):
-        raise Decline(f"no shape captured for {names[0]}")
-    return value
 
 
 def _lines(ctx: Context) -> list[tuple[str, int, str]]:
@@ -111,8 +95,8 @@ def backward_non_scalar(ctx: Context) -> Reasoning:
 
 def grad_output_shape(ctx: Context) -> Reasoning:
     """`Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and output[0] ...`"""
-    grad = _shape(ctx, "grad_shape")
-    out = _shape(ctx, "output_shape")
+    grad = ctx.need_shape("grad_shape")
+    out = ctx.need_shape("output_shape")
     r = Reasoning()
     r.steps.append(
         f"backward(gradient=g) / autograd.grad(outputs, grad_outputs=g) needs g shaped like the "
@@ -125,8 +109,8 @@ def grad_output_shape(ctx: Context) -> Reasoning:
 
 def function_gradient(ctx: Context) -> Reasoning:
     """A custom autograd.Function's backward returned a gradient of the wrong shape."""
-    got = _shape(ctx, "got")
-    expected = _shape(ctx, "expected")
+    got = ctx.need_shape("got")
+    expected = ctx.need_shape("expected")
     index = ctx.get("index")
     fn = str(ctx.get("function") or "")
     r = Reasoning()
@@ -148,8 +132,8 @@ def function_gradient(ctx: Context) -> Reasoning:
 
 def assign_grad(ctx: Context) -> Reasoning:
     """`attempting to assign a gradient of size '[4]' to a tensor of size '[3]'`."""
-    grad = _shape(ctx, "grad_shape")
-    tensor = _shape(ctx, "tensor_shape")
+    grad = ctx.need_shape("grad_shape")
+    tensor = ctx.need_shape("tensor_shape")
     r = Reasoning()
     r.steps.append(f"p.grad must have p's shape {tensor}; the value assigned is {grad}.")
     r.fix_values["grad_shape"] = list(tensor)
@@ -263,7 +247,7 @@ def numpy_requires_grad(ctx: Context) -> Reasoning:
 
 def item_many(ctx: Context) -> Reasoning:
     """`a Tensor with N elements cannot be converted to Scalar`."""
-    n = _int(ctx, "elements")
+    n = ctx.need_int("elements")
     r = Reasoning()
     r.steps.append(
         f".item() (and int()/float()) return ONE Python number: the tensor has {fmt(n)} elements."
@@ -324,9 +308,9 @@ def zero_dim(ctx: Context) -> Reasoning:
 
 def ragged(ctx: Context) -> Reasoning:
     """`expected sequence of length 3 at dim 1 (got 2)`: torch.tensor of ragged lists."""
-    expected = _int(ctx, "expected")
-    got = _int(ctx, "got")
-    dim = _int(ctx, "dim")
+    expected = ctx.need_int("expected")
+    got = ctx.need_int("got")
+    dim = ctx.need_int("dim")
     r = Reasoning()
     r.steps.append(
         f"torch.tensor needs a rectangular nested list: the first item at depth {dim} has "
@@ -350,8 +334,8 @@ def simple(ctx: Context) -> Reasoning:
 def prelu(ctx: Context) -> Reasoning:
     """`Mismatch of parameter numbers and input channel size. Found parameter numbers = 4 and
     channel size = 3.`"""
-    params = _int(ctx, "num_parameters")
-    channels = _int(ctx, "channels")
+    params = ctx.need_int("num_parameters")
+    channels = ctx.need_int("channels")
     r = Reasoning()
     r.steps.append(
         f"PReLU(num_parameters={params}) learns one slope per channel (dim 1 of the input); the "

@@ -60,27 +60,13 @@ DIM_LAYERS = {
 LAYER_FOR_NDIM = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 
 
-def _shape(ctx: Context, *names: str) -> Shape:
-    value = ctx.get(*names)
-    if not isinstance(value, Shape):
-        raise Decline(f"no shape captured for {names[0]}")
-    return value
-
-
-def _int(ctx: Context, *names: str) -> int:
-    value = ctx.get(*names)
-    if not isinstance(value, int):
-        raise Decline(f"no number captured for {names[0]}")
-    return value
-
-
 # -- BatchNorm / InstanceNorm -------------------------------------------------------------------
 
 
 def batchnorm_features(ctx: Context) -> Reasoning:
     """`running_mean should contain C elements not F`: num_features F, input channels C."""
-    channels = _int(ctx, "channels")
-    num_features = _int(ctx, "num_features")
+    channels = ctx.need_int("channels")
+    num_features = ctx.need_int("num_features")
     param = ctx.get("param") or "running_mean"
     r = Reasoning()
     r.values.update(param=param, channels=channels, num_features=num_features)
@@ -228,7 +214,7 @@ def _first(calls: list[Call]) -> Call | None:
 
 def single_value(ctx: Context) -> Reasoning:
     """`Expected more than 1 value per channel when training, got input size [1, C, 1, 1]`."""
-    shape = _shape(ctx, "input_shape")
+    shape = ctx.need_shape("input_shape", allow_int=False)
     if len(shape) < 2:
         raise Decline("BatchNorm input has at least 2 dims")
     batch, channels, spatial = shape[0], shape[1], Shape(shape[2:])
@@ -377,7 +363,7 @@ def _outermost_user_frame(ctx: Context) -> Frame | None:
 
 def instance_spatial(ctx: Context) -> Reasoning:
     """`Expected more than 1 spatial element when training, got input size [N, C, 1, 1]`."""
-    shape = _shape(ctx, "input_shape")
+    shape = ctx.need_shape("input_shape", allow_int=False)
     if len(shape) < 3 or product(shape[2:]) != 1:
         raise Decline("more than one spatial element")
     r = Reasoning()
@@ -393,8 +379,8 @@ def instance_spatial(ctx: Context) -> Reasoning:
 
 def instance_features(ctx: Context) -> Reasoning:
     """`expected input's size at dim=1 to match num_features (F), but got: C.`"""
-    num_features = _int(ctx, "num_features")
-    got = _int(ctx, "got")
+    num_features = ctx.need_int("num_features")
+    got = ctx.need_int("got")
     dim = ctx.get("dim") or 1
     r = Reasoning()
     r.values.update(channels=got, num_features=num_features, dim=dim)
@@ -432,7 +418,7 @@ def instance_warning(ctx: Context) -> Reasoning:
 def input_rank(ctx: Context) -> Reasoning:
     """`expected 4D input (got 3D input)`: a BatchNorm/InstanceNorm given the wrong rank."""
     expected = str(ctx.get("expected") or "").strip()
-    got = _int(ctx, "got")
+    got = ctx.need_int("got")
     files = " ".join(f.file for f in ctx.parsed.all_frames)
     if "padding.py" in files:
         raise Decline("raised by a padding module (CircularPad)")
@@ -497,7 +483,7 @@ def _rank_hint(layer: str, got: int) -> tuple[str, str | None]:
 
 def lrn_rank(ctx: Context) -> Reasoning:
     """local_response_norm needs [N, C, *] input."""
-    got = _int(ctx, "got")
+    got = ctx.need_int("got")
     r = Reasoning()
     r.values["got"] = got
     r.steps.append(
@@ -513,8 +499,8 @@ def lrn_rank(ctx: Context) -> Reasoning:
 def layernorm_shape(ctx: Context) -> Reasoning:
     """`Given normalized_shape=[256], expected input with shape [*, 256], but got input of
     size[4, 256, 200, 200]`: the last len(normalized_shape) dims must equal normalized_shape."""
-    ns = _shape(ctx, "normalized_shape")
-    shape = _shape(ctx, "input_shape")
+    ns = ctx.need_shape("normalized_shape", allow_int=False)
+    shape = ctx.need_shape("input_shape", allow_int=False)
     k = len(ns)
     if k == 0:
         raise Decline("empty normalized_shape")
@@ -630,8 +616,8 @@ def _channels_first(
 def layernorm_param(ctx: Context) -> Reasoning:
     """`Expected weight to be of same shape as normalized_shape`: F.layer_norm's weight/bias."""
     param = ctx.get("param") or "weight"
-    got = _shape(ctx, "param_shape")
-    ns = _shape(ctx, "normalized_shape")
+    got = ctx.need_shape("param_shape", allow_int=False)
+    ns = ctx.need_shape("normalized_shape", allow_int=False)
     r = Reasoning()
     r.values.update(param=param)
     r.steps.append(
@@ -658,8 +644,8 @@ def nearest_groups(channels: int, groups: int) -> int:
 
 def groupnorm_ctor(ctx: Context) -> Reasoning:
     """`num_channels (C) must be divisible by num_groups (G)` raised by nn.GroupNorm(G, C)."""
-    channels = _int(ctx, "num_channels")
-    groups = _int(ctx, "num_groups")
+    channels = ctx.need_int("num_channels")
+    groups = ctx.need_int("num_groups")
     return _groups(ctx, channels, groups, "num_channels")
 
 
@@ -706,8 +692,8 @@ def groupnorm_ctor_unsized(ctx: Context) -> Reasoning:
 def groupnorm_input(ctx: Context) -> Reasoning:
     """`Expected number of channels in input to be divisible by num_groups, but got input of shape
     [N, C, *] and num_groups=G`."""
-    shape = _shape(ctx, "input_shape")
-    groups = _int(ctx, "num_groups")
+    shape = ctx.need_shape("input_shape", allow_int=False)
+    groups = ctx.need_int("num_groups")
     if len(shape) < 2:
         raise Decline("no channel dim")
     r = _groups(ctx, shape[1], groups, "input.size(1)")
@@ -755,8 +741,8 @@ def _groups(ctx: Context, channels: int, groups: int, label: str) -> Reasoning:
 def groupnorm_channels(ctx: Context) -> Reasoning:
     """`Expected weight to be a vector of size equal to the number of channels in input, but got
     weight of shape [W] and input of shape [N, C, *]`: GroupNorm(G, W) on C channels."""
-    weight = _shape(ctx, "weight_shape")
-    shape = _shape(ctx, "input_shape")
+    weight = ctx.need_shape("weight_shape", allow_int=False)
+    shape = ctx.need_shape("input_shape", allow_int=False)
     if len(shape) < 2 or not weight:
         raise Decline("no channel dim")
     built, channels = weight[0], shape[1]

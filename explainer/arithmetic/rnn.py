@@ -25,22 +25,6 @@ CELLS = ("LSTMCell", "GRUCell", "RNNCell")
 STATE_BUILDERS = ("zeros", "randn", "ones", "empty", "rand", "new_zeros", "zeros_like", "full")
 
 
-def _int(ctx: Context, *names: str) -> int:
-    value = ctx.get(*names)
-    if not isinstance(value, int):
-        raise Decline(f"no number captured for {names[0]}")
-    return value
-
-
-def _shape(ctx: Context, *names: str) -> Shape:
-    value = ctx.get(*names)
-    if isinstance(value, int):
-        return Shape((value,))
-    if not isinstance(value, Shape):
-        raise Decline(f"no shape captured for {names[0]}")
-    return value
-
-
 def _flag(call: Call, name: str) -> bool:
     return "True" in (call.kwargs.get(name) or "")
 
@@ -58,8 +42,8 @@ def _rnn_layers(ctx: Context, names: tuple[str, ...] = RNNS) -> list[Call]:
 
 def input_size(ctx: Context) -> Reasoning:
     """`input.size(-1) must be equal to input_size. Expected E, got G` (and the cells' wording)."""
-    expected = _int(ctx, "expected")
-    got = _int(ctx, "got")
+    expected = ctx.need_int("expected")
+    got = ctx.need_int("got")
     cell = "inconsistent" in ctx.message
     names = CELLS if cell else RNNS
     r = Reasoning()
@@ -137,7 +121,7 @@ def _bidirectional_source(ctx: Context, got: int) -> Call | None:
 def input_rank(ctx: Context) -> Reasoning:
     """`LSTM: Expected input to be 2D or 3D, got 4D instead` / old `input must have 3 dimensions,
     got 4`."""
-    got = _int(ctx, "got")
+    got = ctx.need_int("got")
     mode = str(ctx.get("mode") or "RNN")
     old_need = ctx.get("need")
     r = Reasoning()
@@ -203,7 +187,7 @@ def input_rank(ctx: Context) -> Reasoning:
 
 def cell_rank(ctx: Context) -> Reasoning:
     """`LSTMCell: Expected input to be 1D or 2D, got 3D instead` (also `hidden`)."""
-    got = _int(ctx, "got")
+    got = ctx.need_int("got")
     cell = str(ctx.get("cell") or "RNNCell")
     what = str(ctx.get("what") or "input")
     r = Reasoning()
@@ -229,8 +213,8 @@ def cell_rank(ctx: Context) -> Reasoning:
 
 def hidden_size(ctx: Context) -> Reasoning:
     """`Expected hidden[0] size (L*D, N, H), got [a, b, c]`: dim by dim, which part is wrong."""
-    expected = _shape(ctx, "expected")
-    got = _shape(ctx, "got")
+    expected = ctx.need_shape("expected")
+    got = ctx.need_shape("got")
     index = ctx.get("hidden_index")
     which = f"[{index}]" if isinstance(index, int) else ""
     if len(expected) not in (2, 3):
@@ -463,7 +447,7 @@ def _state_suspects(ctx: Context, r: Reasoning, got: Shape, score: float) -> Non
 def hidden_rank(ctx: Context) -> Reasoning:
     """`For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 3-D) tensors`."""
     kind = str(ctx.get("kind") or "")
-    need = _int(ctx, "need")
+    need = ctx.need_int("need")
     got = ctx.get("hx_dims", "hx_dim")
     r = Reasoning()
     r.values.update(need=need, got=got)
@@ -490,8 +474,8 @@ def hidden_rank(ctx: Context) -> Reasoning:
 
 def cell_hidden_batch(ctx: Context) -> Reasoning:
     """`Input batch size 3 doesn't match hidden0 batch size 4` (an RNNCell / LSTMCell)."""
-    batch = _int(ctx, "input_batch")
-    hidden_batch = _int(ctx, "hidden_batch")
+    batch = ctx.need_int("input_batch")
+    hidden_batch = ctx.need_int("hidden_batch")
     k = ctx.get("k")
     r = Reasoning()
     state = {0: "h", 1: "c"}.get(k if isinstance(k, int) else 0, "h")
@@ -589,8 +573,8 @@ def device(ctx: Context) -> Reasoning:
 
 def cell_hidden_size(ctx: Context) -> Reasoning:
     """`hidden0 has inconsistent hidden_size: got 5, expected 20`."""
-    got = _int(ctx, "got")
-    expected = _int(ctx, "expected")
+    got = ctx.need_int("got")
+    expected = ctx.need_int("expected")
     r = Reasoning()
     k = ctx.get("k")
     state = {0: "h", 1: "c"}.get(k if isinstance(k, int) else 0, "h")
@@ -613,8 +597,8 @@ def cell_hidden_size(ctx: Context) -> Reasoning:
 
 def pack_lengths(ctx: Context) -> Reasoning:
     """`Expected len(lengths) to be equal to batch_size, but got 2 (batch_size=3)`."""
-    n = _int(ctx, "lengths")
-    batch = _int(ctx, "batch_size")
+    n = ctx.need_int("lengths")
+    batch = ctx.need_int("batch_size")
     r = Reasoning()
     r.steps.append(
         f"pack_padded_sequence reads the batch from dim 1 of [L, N, *] (dim 0 with "
@@ -639,8 +623,8 @@ def pack_lengths(ctx: Context) -> Reasoning:
 
 def pad_total_length(ctx: Context) -> Reasoning:
     """`Expected total_length to be at least the length of the longest sequence in input`."""
-    total = _int(ctx, "total_length")
-    longest = _int(ctx, "max_length")
+    total = ctx.need_int("total_length")
+    longest = ctx.need_int("max_length")
     r = Reasoning()
     r.steps.append(
         f"pad_packed_sequence pads every sequence to total_length={fmt(total)}, but the longest "
