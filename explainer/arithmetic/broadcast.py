@@ -12,7 +12,11 @@ from typing import Any
 
 from explainer.arithmetic import Context, Decline, Reasoning
 from explainer.arithmetic.shapes import Shape, fmt, integer_sqrt, parse_value
-from explainer.arithmetic.suspects import call_suspect, code_lines_with_numbers
+from explainer.arithmetic.suspects import (
+    call_suspect,
+    code_lines_with_numbers,
+    raising_line_and_literals,
+)
 from explainer.model import Frame, Suspect
 from explainer.source import Call, SourceIndex
 
@@ -1201,22 +1205,9 @@ def expand_size(ctx: Context) -> Reasoning:
     r.values["dim_text"] = dim_text
     r.fix_values.update(_expand_fix_values(kind, expanded, existing))
     r.fix_code = _expand_fix(kind, code, expanded, existing, dim)
-    where = ctx.where
-    if where and where.line and where.code:
-        r.suspects.append(
-            Suspect(
-                where.file,
-                where.line,
-                where.code.strip(),
-                f"expands a size {fmt(existing)} to {fmt(expanded)}",
-                0.7,
-            )
-        )
-    for s in code_lines_with_numbers(
-        ctx.source, [expanded, existing], "writes one of the two sizes as a literal", 0.4
-    ):
-        if not where or s.line != where.line:
-            r.suspects.append(s)
+    r.suspects += raising_line_and_literals(
+        ctx, f"expands a size {fmt(existing)} to {fmt(expanded)}", 0.7, [expanded, existing]
+    )
     return r
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from explainer.arithmetic import Context, Decline, Reasoning
 from explainer.arithmetic.shapes import Shape, fmt
-from explainer.arithmetic.suspects import code_lines_with_numbers
+from explainer.arithmetic.suspects import code_lines_with_numbers, raising_line_and_literals
 from explainer.model import Suspect
 
 UPSAMPLE_LAYERS = (
@@ -44,22 +44,12 @@ def cat_size(ctx: Context) -> Reasoning:
     _cat_steps(r, except_dim, expected, got, number, dim)
     code = _cat_code(ctx)
     r.values["hint"] = _cat_hint(r, ctx, code, except_dim, expected, got, dim)
-    where = ctx.where
-    if where and where.line and where.code:
-        r.suspects.append(
-            Suspect(
-                where.file,
-                where.line,
-                where.code.strip(),
-                f"joins tensors that differ in a dimension other than {except_dim}",
-                0.6,
-            )
-        )
-    for s in code_lines_with_numbers(
-        ctx.source, [expected, got], "writes one of the two sizes as a literal", 0.4
-    ):
-        if not where or s.line != where.line:
-            r.suspects.append(s)
+    r.suspects += raising_line_and_literals(
+        ctx,
+        f"joins tensors that differ in a dimension other than {except_dim}",
+        0.6,
+        [expected, got],
+    )
     if not r.fix_code:
         r.fix_code = (
             f"# every dimension except {except_dim} must match: print the shapes\n"

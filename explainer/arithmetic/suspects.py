@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from explainer.model import Frame, Suspect
 from explainer.source import Call, SourceIndex
+
+if TYPE_CHECKING:
+    from explainer.arithmetic import Context
 
 
 def call_suspect(call: Call, reason: str, score: float) -> Suspect:
@@ -124,3 +128,19 @@ def code_lines_with_numbers(
         if s.line not in skip[s.file]:
             out.append(s)
     return out
+
+
+def raising_line_and_literals(
+    ctx: Context, reason: str, score: float, numbers: Iterable[int]
+) -> list[Suspect]:
+    """The line that raised, then the lines that write one of the message's sizes as a literal."""
+    where = ctx.where
+    found: list[Suspect] = []
+    if where and where.line and where.code:
+        found.append(Suspect(where.file, where.line, where.code.strip(), reason, score))
+    for s in code_lines_with_numbers(
+        ctx.source, numbers, "writes one of the two sizes as a literal", 0.4
+    ):
+        if not where or s.line != where.line:
+            found.append(s)
+    return found
