@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -71,6 +72,16 @@ def _first_accepted(
             accepted = _build(match, parsed, source)
         except Decline:
             continue
+        except Exception as exc:  # noqa: BLE001 - a bug in one entry's arithmetic
+            if os.environ.get("EXPLAINER_DEBUG"):
+                raise
+            # The entry matched; say what it knows without the numbers rather than crash.
+            accepted = _build(match, parsed, source, arithmetic=False)
+            accepted.notes.append(
+                f"the arithmetic of {match.entry.id} failed ({type(exc).__name__}: {exc}); "
+                "please report it"
+            )
+            accepted.confidence = min(accepted.confidence, 0.5)
     if accepted is not None:
         accepted.alternatives = alternatives
     return accepted
@@ -135,7 +146,7 @@ def _matched_lines(match: Match) -> str:
     return match.span.strip() or match.candidate.text.strip()
 
 
-def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
+def _build(match: Match, parsed: ParsedText, source: Any, arithmetic: bool = True) -> Explanation:
     entry = match.entry
     if parsed.error is None:
         # A warning or a bare message: it becomes the error the explanation reports.
@@ -155,7 +166,7 @@ def _build(match: Match, parsed: ParsedText, source: Any) -> Explanation:
         block=match.candidate.block,
         live=list(getattr(source, "live", [])),
     )
-    reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic else Reasoning()
+    reasoning = resolve(entry.arithmetic)(ctx) if entry.arithmetic and arithmetic else Reasoning()
     numbers = {**numbers, **reasoning.numbers}
     values: dict[str, Any] = {**captures, **numbers, **reasoning.values}
     try:

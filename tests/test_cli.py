@@ -275,14 +275,31 @@ def test_kb_check_passes() -> None:
     assert proc.returncode == 0, proc.stdout.decode()[-2000:]
 
 
-def test_internal_error_is_one_line(tmp_path: Path) -> None:
-    """A failure inside explainer (here: an entry naming arithmetic that does not exist)."""
+def _one_entry_kb(tmp_path: Path, arithmetic: str) -> Path:
     kb_dir = tmp_path / "kb"
     (kb_dir / "entries").mkdir(parents=True)
     entry = (ROOT / "kb" / "entries" / "linear-in-features.toml").read_text()
-    entry = entry.replace('arithmetic = "linear.in_features"', 'arithmetic = "linear.no_such"')
+    entry = entry.replace('arithmetic = "linear.in_features"', f'arithmetic = "{arithmetic}"')
     (kb_dir / "entries" / "linear-in-features.toml").write_text(entry)
     db = tmp_path / "kb.sqlite"
     assert explainer("kb", "build", "--kb-dir", str(kb_dir), "--out", str(db)).returncode == 0
+    return db
+
+
+def test_internal_error_is_one_line(tmp_path: Path) -> None:
+    """A failure inside explainer (here: a knowledge base holding a regex that does not compile)."""
+    db = _one_entry_kb(tmp_path, "linear.in_features")
+    with sqlite3.connect(db) as conn:
+        conn.execute("update patterns set regex = 'mat1 and mat2 (unclosed'")
     err = assert_clean_failure(explainer(str(EXAMPLE), env={"EXPLAINER_DB": str(db)}), 3)
     assert "internal error" in err
+
+
+def test_failing_arithmetic_degrades_to_the_entry(tmp_path: Path) -> None:
+    """An entry whose arithmetic breaks still says what the error means, and says it broke."""
+    db = _one_entry_kb(tmp_path, "linear.no_such")
+    proc = explainer("--json", str(EXAMPLE), env={"EXPLAINER_DB": str(db)})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["entry"]["id"] == "linear-in-features" and data["confidence"] <= 0.5
+    assert any("arithmetic" in note and "failed" in note for note in data["notes"])

@@ -104,3 +104,11 @@ def test_inventory_ids_are_known() -> None:
     for entry in ENTRIES:
         unknown = set(entry.inventory) - inventory
         assert not unknown, f"{entry.id}: unknown inventory ids {unknown}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_arithmetic_exists(entry) -> None:
+    from explainer.arithmetic import resolve
+
+    if entry.arithmetic:
+        assert callable(resolve(entry.arithmetic))

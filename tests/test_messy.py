@@ -96,7 +96,27 @@ def progress_bar(text: str) -> str:
     return bar + text
 
 
+def indented(text: str) -> str:
+    """A markdown code block: four spaces before every line."""
+    return "".join(f"    {line}\n" for line in text.splitlines())
+
+
+def indented_in_webui_log(text: str) -> str:
+    """A web UI's log: the traceback indented, the UI's own lines at column 0 after it."""
+    return indented(text) + "\n---\n*** Error completing request\n*** Arguments: ('task',)\n"
+
+
+def first_rank_cut_short(text: str) -> str:
+    """Rank 0 printed first but was killed before its exception line; rank 1 finished."""
+    lines = text.splitlines()
+    cut = [f"[rank0]: {line}" for line in lines[:4]]
+    return "\n".join(cut + [f"[rank1]: {line}" for line in lines]) + "\n"
+
+
 TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "indented": indented,
+    "indented_webui": indented_in_webui_log,
+    "first_rank_cut": first_rank_cut_short,
     "ansi": ansi,
     "rank_prefix": rank_prefix,
     "two_ranks": two_ranks_interleaved,
@@ -188,3 +208,14 @@ def test_error_looking_text_is_unmatched_not_missing(kb) -> None:
     got = explain_text("the frobnicator failed: expected 3 widgets but got 4\n", kb)
     assert got.status == "unmatched"
     assert explain_text("epoch 3 loss 0.25 accuracy 0.91\n", kb).status == "no_error_found"
+
+
+def test_warning_with_a_number_broken_by_the_terminal(zoo, kb) -> None:
+    """The silent-broadcast warning, printed by a real run, wrapped inside a number."""
+    case = next(c for c in zoo if c.name == "loss_target_shape_mse_broadcast")
+    line = next(x for x in case.output.splitlines() if "Using a target size" in x)
+    expected = explain_text(line + "\n", kb)
+    assert expected.status == "explained"
+    cut = line.index("[16") + 2  # `torch.Size([1` / `6])`
+    got = explain_text(line[:cut] + "\n" + line[cut:] + "\n", kb)
+    assert (got.entry_id, _key(got)[1]) == (expected.entry_id, _key(expected)[1])

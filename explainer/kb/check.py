@@ -15,6 +15,7 @@ TEMPLATE_FIELDS = ("summary", "why")
 
 
 def check_entries(kb_dir: Path, db_path: Path | None = None) -> tuple[list[str], int]:
+    from explainer.arithmetic import resolve
     from explainer.explain import explain_text
 
     entries, problems = load_entries(kb_dir)
@@ -30,6 +31,11 @@ def check_entries(kb_dir: Path, db_path: Path | None = None) -> tuple[list[str],
     for entry in entries:
         if not entry.examples or not any(x.kind == "example" for x in entry.examples):
             problems.append(f"{entry.id}: has no example")
+        if entry.arithmetic:
+            try:
+                resolve(entry.arithmetic)
+            except (LookupError, ImportError) as exc:
+                problems.append(f"{entry.id}: arithmetic {entry.arithmetic!r}: {exc}")
         for x in entry.examples:
             if not x.text:
                 continue

@@ -113,16 +113,59 @@ def split_ranks(lines: list[str]) -> tuple[list[str], list[str], str | None]:
         return _strip_srun(lines)
     if len(ranks) == 1:
         return [rest for _, rest in tagged], ranks, ranks[0]
-    chosen = None
+    failing: list[str] = []
+    finished: list[str] = []
     for rank, rest in tagged:
-        if rank is not None and "Traceback (most recent call last)" in rest:
-            chosen = rank
-            break
-    if chosen is None:
+        if rank is None:
+            continue
+        if rank not in failing and "Traceback (most recent call last)" in rest:
+            failing.append(rank)
+        if rank not in finished and EXCEPTION_LINE.match(rest):
+            finished.append(rank)
+    if not failing and not finished:
         return [rest for _, rest in tagged], ranks, None
+    # The first rank whose traceback reached its exception line: a log cut short (or a rank
+    # killed mid-print) may leave the first rank to fail without its message.
+    chosen = finished[0] if finished else failing[0]
     # Unprefixed lines (the launcher's own) stay: the summary at the end can matter.
     kept = [rest for rank, rest in tagged if rank in (chosen, None)]
     return kept, ranks, chosen
+
+
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception)\b:")
+
+
+def dedent_tracebacks(lines: list[str]) -> list[str]:
+    """A traceback pasted indented (a markdown code block, a web UI's log) as if at column 0:
+    from an indented `Traceback` header on, the header's indentation is removed from the lines
+    that carry it, until a line that does not."""
+    lines = _dedent_all(lines)
+    out: list[str] = []
+    prefix = ""
+    for line in lines:
+        stripped = line.lstrip(" \t")
+        if stripped.startswith("Traceback (most recent call last)"):
+            prefix = line[: len(line) - len(stripped)]
+        elif prefix and line.strip() and not line.startswith(prefix):
+            prefix = ""
+        out.append(line[len(prefix) :] if prefix and line.startswith(prefix) else line)
+    return out
+
+
+def _dedent_all(lines: list[str]) -> list[str]:
+    """Remove the whitespace every non-blank line starts with (a paste indented as a whole)."""
+    nonblank = [line for line in lines if line.strip()]
+    if not nonblank or not nonblank[0][:1].isspace():
+        return lines
+    prefix = nonblank[0][: len(nonblank[0]) - len(nonblank[0].lstrip(" \t"))]
+    for line in nonblank[1:]:
+        while prefix and not line.startswith(prefix):
+            prefix = prefix[:-1]
+        if not prefix:
+            return lines
+    return [
+        line[len(prefix) :] if line.startswith(prefix) else line.lstrip(" \t") for line in lines
+    ]
 
 
 def _strip_srun(lines: list[str]) -> tuple[list[str], list[str], str | None]:
@@ -166,7 +209,7 @@ def clean(text: str) -> CleanText:
         raw = [QUOTE.sub("", line, count=1) for line in raw]
 
     lines, ranks, chosen = split_ranks(raw)
-    lines = _join_wrapped_file_lines(lines)
+    lines = _join_wrapped_file_lines(dedent_tracebacks(lines))
 
     out: list[str] = []
     starts: set[int] = set()

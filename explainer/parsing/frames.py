@@ -66,12 +66,14 @@ class FrameHead:
     line: int | None
     function: str | None
     ipython: bool
+    indent: int = 0  # columns before `File`: a frame's source lines are indented further
 
 
 def match_frame_head(line: str) -> FrameHead | None:
     m = PY_FRAME.match(line)
     if m:
-        return FrameHead(m["file"], int(m["line"]), _clean_func(m["func"]), False)
+        indent = len(line) - len(line.lstrip(" \t"))
+        return FrameHead(m["file"], int(m["line"]), _clean_func(m["func"]), False, indent)
     m = CELL_FRAME.match(line)
     if m:
         return FrameHead(f"Cell In[{m['cell']}]", int(m["line"]), _clean_func(m["func"]), True)

@@ -213,6 +213,11 @@ def _is_frame_body(line: str, head: FrameHead, code: str | None) -> bool:
         return bool(ARROW_LINE.match(line) or CONTEXT_LINE.match(line))
     if not line.strip():
         return False
+    indent = len(line) - len(line.lstrip(" \t"))
+    if indent > head.indent:
+        return True
+    if indent and EXC_IN_BLOCK.match(line.strip()):
+        return False  # an indented paste's exception line, level with its frames
     if line[0] in " \t":
         return True
     return code is None and not EXC_IN_BLOCK.match(line.strip())
@@ -366,7 +371,10 @@ def find_warnings(lines: list[str]) -> list[WarningLine]:
                 break
             if WARNING_LINE.search(nxt.strip()) or EXC_ANYWHERE.search(nxt.strip()):
                 break
-            parts.append(nxt.strip())
+            if parts[-1][-1:].isdigit() and nxt.strip()[:1].isdigit():
+                parts[-1] += nxt.strip()  # a number the terminal broke in two: `204` / `0`
+            else:
+                parts.append(nxt.strip())
         found.append(
             WarningLine(
                 category=m["cat"],
