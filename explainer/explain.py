@@ -44,10 +44,35 @@ def explain_parsed(
             accepted.confidence = round(max(accepted.confidence - 0.1, 0.05), 2)
     if accepted is not None:
         accepted.notes.extend(_warning_notes(parsed, kb))
+        accepted.arithmetic.extend(live_evidence(accepted.numbers, source.live))
         return accepted
     unmatched = _unmatched(parsed, kb)
     unmatched.notes.extend(_warning_notes(parsed, kb))
     return unmatched
+
+
+def live_evidence(numbers: dict[str, Any], live: list[LiveShape]) -> list[str]:
+    """Which tensors, captured at the crash, carry the message's shapes and sizes: the real
+    shapes name the operand the message only numbers."""
+    shapes = [tuple(v) for v in numbers.values() if isinstance(v, tuple) and len(v) > 1]
+    sizes = {v for v in numbers.values() if isinstance(v, int) and v > 1}
+    found: list[str] = []
+    for tensor in live:
+        if tensor.shape is None:
+            continue
+        where = f" in {tensor.function}" if tensor.function else ""
+        if tuple(tensor.shape) in shapes:
+            found.append(f"At the crash, {tensor.label()}{where}: the shape in the message.")
+        else:
+            hits = [d for d in tensor.shape if isinstance(d, int) and d in sizes]
+            if hits and len(found) < 3:
+                dims = ", ".join(f"{d:,}" for d in dict.fromkeys(hits))
+                found.append(
+                    f"At the crash, {tensor.label()}{where}: it holds the {dims} of the message."
+                )
+        if len(found) >= 4:
+            break
+    return found
 
 
 def _first_accepted(

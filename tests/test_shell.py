@@ -446,6 +446,11 @@ def test_run_explains_with_real_torch_and_live_shapes(work: Path) -> None:
     ]
     assert ("head.weight", (2, 10), "step") in labels  # a global the failing line uses
     assert not [name for name, _, _ in labels if name == "input"]  # `x` again, in F.linear
+    # The arithmetic names the real operands the message only numbers.
+    assert any(
+        step.startswith("At the crash, x: [4, 576] float32 cpu in forward") and "576" in step
+        for step in data["arithmetic"]
+    )
 
 
 def test_run_falls_back_to_the_output_without_a_capture(work: Path) -> None:

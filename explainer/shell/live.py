@@ -15,10 +15,15 @@ def explain_capture(
     kb: KnowledgeBase,
     read_source: bool = True,
 ) -> Explanation:
-    """Explain the traceback as pasted text would be, then attach the tensors seen at the crash."""
-    from explainer.explain import explain_text
+    """Explain the traceback as pasted text would be, with the tensors seen at the crash: the
+    failing user frame's first, each once under the name the user's code gives it."""
+    from explainer.arithmetic import innermost_user_frame
+    from explainer.explain import explain_parsed
+    from explainer.parsing import parse
 
-    exp = explain_text(traceback_text, kb, read_source=read_source, live=live_shapes(tensors))
+    parsed = parse(traceback_text)
+    live = live_shapes(order_tensors(tensors, innermost_user_frame(parsed)))
+    exp = explain_parsed(parsed, kb, read_source=read_source, live=live)
     exp.live_shapes = live_shapes(order_tensors(tensors, exp.where))
     return exp
 
