@@ -197,6 +197,7 @@ def attn_mask_shape(ctx: Context) -> Reasoning:
         return _old_mask_wording(ctx, r, nd)
     r.values.setdefault("nd", len(mask))
     r.fix_values["attn_mask_shape"] = list(expected)
+    r.values["fix_summary"] = f"Build the mask as (L, S) or (N * num_heads, L, S) = {expected}."
     if len(expected) == 2:
         length, source_len = expected
         r.steps.append(
@@ -246,6 +247,8 @@ def _mask_2d_hint(r: Reasoning, mask: Shape, length: int, source_len: int) -> st
 def _mask_3d_hint(
     ctx: Context, r: Reasoning, mask: Shape, bh: int, length: int, source_len: int
 ) -> str:
+    if (length, source_len) == (1, 1) and len(mask) == 3 and mask[1] > 1 and mask[2] > 1:
+        return _length_one_queries(r, mask, bh)
     if len(mask) == 3 and mask[1:] == (length, source_len) and mask[0] and bh % mask[0] == 0:
         heads = bh // mask[0]
         r.steps.append(
@@ -264,7 +267,42 @@ def _mask_3d_hint(
     )
 
 
+def _length_one_queries(r: Reasoning, mask: Shape, bh: int) -> str:
+    """Expected (B, 1, 1): the query and key reached the attention with length 1, their
+    positions folded into the batch; the mask is right, the inputs are not."""
+    positions = mask[1]
+    r.steps.append(
+        f"(L, S) = (1, 1): the attention received queries and keys of length 1, while the mask "
+        f"covers {fmt(mask[1])} × {fmt(mask[2])} positions."
+    )
+    if bh % positions == 0:
+        r.steps.append(
+            f"{fmt(bh)} = {fmt(bh // positions)} × {fmt(positions)}: the {fmt(positions)} "
+            "positions ended up in the batch dimension (N · num_heads), each one a sequence of "
+            "length 1."
+        )
+    r.fix_values.pop("attn_mask_shape", None)
+    r.fix_values["query_length"] = positions
+    r.values["fix_summary"] = (
+        f"Give the attention sequences of {fmt(positions)} positions ([N, L, E] with "
+        "batch_first=True, or [L, N, E] without): the inputs are malformed, not the mask."
+    )
+    r.fix_code = (
+        f"print(query.shape, key.shape)   # L is 1 here: it must be the {positions} positions\n"
+        f"# [N, {positions}, E] inputs need nn.MultiheadAttention(E, heads, batch_first=True);\n"
+        "# check the reshape / unsqueeze / transpose that moved the time steps into the batch"
+    )
+    return (
+        f"The query and key are malformed, not the mask: their sequence length is 1 and the "
+        f"{fmt(positions)} time steps became samples (a transposed [L, N, E] / [N, L, E] "
+        "layout, a missing batch_first=True, an unsqueeze in the wrong place). A mask built as "
+        f"({fmt(bh)}, 1, 1) would silence the error but let every position attend only to "
+        "itself."
+    )
+
+
 def _old_mask_wording(ctx: Context, r: Reasoning, nd: object) -> Reasoning:
+    r.values["fix_summary"] = "Build the mask as (L, S) or (N * num_heads, L, S)."
     r.values["fix_hint"] = (
         "A 2-D mask must be (L, S) and a 3-D mask (N · num_heads, L, S): L the query length, S "
         "the key length (releases before 1.12 do not print the shapes)."
@@ -521,6 +559,44 @@ def sdpa_head_dim(ctx: Context) -> Reasoning:
     )
     r.fix_values["head_dim"] = expected[1]
     r.suspects += frame_suspect(ctx.where, "calls scaled_dot_product_attention", 0.6)
+    return r
+
+
+def assert_legacy(ctx: Context) -> Reasoning:
+    """The bare asserts of multi_head_attention_forward before 1.9: what each one compares."""
+    check = re.sub(r"\s+", " ", str(ctx.get("check") or ""))
+    r = simple(ctx)
+    r.values["check_story"] = (
+        "embed_dim is the query's last dim, bsz its dim 1 (dim 0 with batch_first=True), "
+        "src_len the key's dim 0. Compare your tensors' shapes with these."
+    )
+    r.values["fix_text"] = (
+        "Give the attention [L, N, E] tensors (or batch_first=True) and an (N, S) key_padding_mask."
+    )
+    m = re.search(r"len2 == (query|key|value)\.size\(-1\)", check)
+    if m:
+        which = m[1]
+        dim = {"query": "embed_dim", "key": "kdim", "value": "vdim"}[which]
+        r.steps.append(
+            f"With kdim/vdim set, MultiheadAttention keeps a separate {which[0]}_proj_weight of "
+            f"shape [embed_dim, {dim}] (len1 × len2): the {which}'s last dimension must equal "
+            f"{dim}, the size the module was built with."
+        )
+        r.values["check_story"] = (
+            f"{which}.size(-1) differs from the {dim} the module was built with (its "
+            f"{which[0]}_proj_weight is [embed_dim, {dim}]): pass a {which} whose last dimension "
+            f"is {dim}, or build nn.MultiheadAttention(embed_dim, num_heads, {dim}=...) with "
+            f"the {which}'s feature size."
+        )
+        r.values["fix_text"] = (
+            f"Build nn.MultiheadAttention with {dim} = the {which}'s last dimension (or leave "
+            f"{dim} unset when it equals embed_dim)."
+        )
+        r.fix_values[dim] = f"{which}.size(-1)"
+        r.fix_code = (
+            f"attn = nn.MultiheadAttention(embed_dim, num_heads, kdim=key.size(-1), "
+            f"vdim=value.size(-1))   # {dim} = the {which}'s features"
+        )
     return r
 
 

@@ -34,6 +34,8 @@ def batch_size(ctx: Context) -> Reasoning:
     m = ctx.get("target_batch")
     if not isinstance(n, int) or not isinstance(m, int) or n == m:
         raise Decline("numbers missing")
+    if m == 0 or n == 0:
+        return _empty_side(n, m)
     r = Reasoning()
     r.values.update(input_batch=n, target_batch=m, ratio=_ratio(n, m))
     r.steps.append(
@@ -44,6 +46,48 @@ def batch_size(ctx: Context) -> Reasoning:
     if not found:
         _hypotheses(r, n, m)
         r.confidence = 0.6 if ctx.source.files() else 0.65
+    return r
+
+
+def _empty_side(n: int, m: int) -> Reasoning:
+    """A batch of 0 on one side: no reshape makes 0 rows out of N, so a list or mask is empty."""
+    r = Reasoning()
+    side, other, count = ("target", "predictions", n) if m == 0 else ("input", "targets", m)
+    r.values.update(input_batch=n, target_batch=m, ratio=f"the {side} is empty")
+    r.steps.append(
+        f"The {side} has 0 rows while the {other} have {fmt(count)}: no view or reshape turns "
+        f"{fmt(count)} samples into 0, so the {side} was empty before it reached the loss."
+    )
+    if m == 0:
+        r.values["cause_text"] = (
+            f"The target tensor is empty (batch 0) while the model produced {fmt(n)} rows: the "
+            "labels were never filled in for this batch. Usual causes: an empty label list "
+            "(a dataset or collate function that returns no labels, a wrong label column or "
+            "file), every label filtered or masked out (a selection such as labels[labels != "
+            "-100] or a mask that keeps nothing), or labels sliced with an index range past "
+            "their end."
+        )
+        r.values["fix_text"] = (
+            "Make sure the batch carries its labels: print labels.shape before the loss, fix the "
+            "dataset/collate code (or the mask) that leaves it empty, and skip batches with no "
+            "labels."
+        )
+        r.fix_code = (
+            "print(outputs.shape, labels.shape)   # labels: [0] here\n"
+            "if labels.numel() == 0:\n"
+            "    continue                          # or fix the dataset/mask that drops every label"
+        )
+    else:
+        r.values["cause_text"] = (
+            f"The model's output is empty (batch 0) while there are {fmt(m)} targets: the input "
+            "batch was empty or filtered to nothing before the model (an empty selection, a "
+            "mask that keeps no rows, a slice past the end)."
+        )
+        r.values["fix_text"] = (
+            "Print the input and output shapes: find the selection or slice that leaves no rows."
+        )
+        r.fix_code = "print(inputs.shape, outputs.shape, labels.shape)"
+    r.confidence = 0.8
     return r
 
 

@@ -11,6 +11,12 @@ import re
 from typing import Any
 
 from explainer.arithmetic import Context, Decline, Reasoning
+from explainer.arithmetic.model_files import (
+    FEATURES,
+    loads_weights,
+    model_file_story,
+    model_tool,
+)
 from explainer.arithmetic.shapes import Shape, fmt, integer_sqrt, parse_value
 from explainer.arithmetic.suspects import (
     call_suspect,
@@ -96,6 +102,20 @@ def size_mismatch(ctx: Context) -> Reasoning:
             "# and find where it lost its elements (an empty batch or file, a filter or slice "
             "that kept nothing,\n# a sharded parameter used outside its gather)"
         )
+    tool = model_tool(ctx)
+    if (
+        tool is not None
+        and isinstance(a, int)
+        and isinstance(b, int)
+        and 0 not in (a, b)
+        and ((a in FEATURES and b in FEATURES) or loads_weights(ctx))
+    ):
+        cause, fix, tool_code = model_file_story(r, tool, a, b, FEATURES, "sizes")
+        r.values["pattern_note"] = cause
+        r.values["ratio_note"] = ""
+        r.values["fix_lead"] = fix
+        r.fix_code = tool_code
+        return r
     mask = re.search(r"masked_fill_?\(\s*~?\(?\s*(?P<mask>[A-Za-z_][\w.]*)", code)
     if mask:
         name = mask["mask"]

@@ -46,13 +46,15 @@ def cat_size(ctx: Context) -> Reasoning:
     r.values["hint"] = _cat_hint(r, ctx, code, except_dim, expected, got, dim)
     r.suspects += raising_line_and_literals(
         ctx,
-        f"joins tensors that differ in a dimension other than {except_dim}",
+        f"joins tensors that differ in {r.values['where_dim']}"
+        if dim is not None
+        else f"joins tensors that differ in a dimension other than {except_dim}",
         0.6,
         [expected, got],
     )
     if not r.fix_code:
         r.fix_code = (
-            f"# every dimension except {except_dim} must match: print the shapes\n"
+            f"# every dimension except {r.values['cat_text']} must match: print the shapes\n"
             "print([t.shape for t in tensors])\n"
             f"# then resize, pad or crop {r.values['other_text']} to {expected} in the dimension "
             "that differs (or concatenate along that dimension instead)"
@@ -60,12 +62,32 @@ def cat_size(ctx: Context) -> Reasoning:
     return r
 
 
-def _cat_numbers(ctx: Context) -> tuple[int, int, int, int | str, int | None]:
+# ATen's CUDA (and MPS) cat of ~1.5-1.9 printed the loop variable: in "Sizes of tensors must
+# match except in dimension 2. Got 70 and 71 (The offending index is 0)" the 2 is the dimension
+# that differs, not the cat dimension. The CPU and TH wordings go on "in dimension D".
+CUDA_WORDING = re.compile(
+    r"except\s+in\s+dimension\s+\d+\.\s+Got\s+\d+\s+and\s+\d+(?!\d)(?!\s*(?:in|at)\s+dimension)"
+)
+
+
+def _cat_numbers(ctx: Context) -> tuple[int | None, int, int, int | str, int | None]:
     except_dim = ctx.get("except_dim")
     expected, got = ctx.get("expected"), ctx.get("got")
     number = ctx.get("tensor_number")
     dim = ctx.get("dim")
-    if not isinstance(except_dim, int) or not isinstance(expected, int) or not isinstance(got, int):
+    if CUDA_WORDING.search(ctx.message) and not isinstance(dim, int):
+        dim, except_dim = except_dim, None
+    if (
+        isinstance(dim, int)
+        and not isinstance(except_dim, int)
+        and CUDA_WORDING.search(ctx.message)
+    ):
+        except_dim = _code_cat_dim(_cat_code(ctx))
+        if except_dim == dim:
+            except_dim = None
+    elif not isinstance(except_dim, int):
+        raise Decline("numbers missing")
+    if not isinstance(expected, int) or not isinstance(got, int):
         raise Decline("numbers missing")
     return (
         except_dim,
@@ -76,16 +98,47 @@ def _cat_numbers(ctx: Context) -> tuple[int, int, int, int | str, int | None]:
     )
 
 
+def _code_cat_dim(code: str) -> int | None:
+    """The dimension a `torch.cat(...)` line joins along: dim=N, a trailing N, or the default 0."""
+    m = re.search(r"\b(?:cat|concat|concatenate)\(", code)
+    if not m:
+        return None
+    tail = code[m.end() :]
+    found = re.search(r"\b(?:dim|axis)\s*=\s*(-?\d+)", tail) or re.search(
+        r"[\])]\s*,\s*(-?\d+)\s*\)", tail
+    )
+    if found:
+        return int(found[1])
+    if re.search(r"\b(?:dim|axis)\s*=", tail):
+        return None  # a variable
+    return 0
+
+
 def _cat_steps(
-    r: Reasoning, except_dim: int, expected: int, got: int, number: Any, dim: int | None
+    r: Reasoning, except_dim: int | None, expected: int, got: int, number: Any, dim: int | None
 ) -> None:
     # Releases 1.5-1.9 printed an "offending index" of 0 even for a later tensor.
     other = f"tensor {number}" if isinstance(number, int) and number > 0 else "another tensor"
-    r.values.update(except_dim=except_dim, expected=expected, got=got, other_text=other)
-    r.steps.append(
-        f"torch.cat joins the tensors along dimension {except_dim}: only that dimension may "
-        "differ between them; every other dimension must have the same size in every tensor."
+    cat_text = f"dimension {except_dim}" if except_dim is not None else "the `dim` it was given"
+    r.values.update(
+        except_dim=except_dim if except_dim is not None else "?",
+        cat_text=cat_text,
+        expected=expected,
+        got=got,
+        other_text=other,
     )
+    if except_dim is None:
+        r.steps.append(
+            f"This wording (the CUDA cat of PyTorch ~1.5-1.9) prints the dimension that "
+            f'differs, {dim}, after "except in dimension": the tensors are joined along '
+            "another dimension (the one passed to cat), and every dimension but that one must "
+            "have the same size in every tensor."
+        )
+    else:
+        r.steps.append(
+            f"torch.cat joins the tensors along dimension {except_dim}: only that dimension may "
+            "differ between them; every other dimension must have the same size in every tensor."
+        )
     where = (
         f"dimension {dim}"
         if dim is not None
@@ -93,22 +146,40 @@ def _cat_steps(
     )
     r.steps.append(f"In {where}, the first tensor has {fmt(expected)} and {other} has {fmt(got)}.")
     r.values["where_dim"] = where
+    r.values["fix_text"] = (
+        f"Make {where} the same size in all tensors (resize, crop or pad), or join along the "
+        "dimension that really differs."
+        if dim is not None
+        else f"Make every dimension except {except_dim} the same size in all tensors (resize, "
+        "crop or pad), or join along the dimension that really differs."
+    )
 
 
 def _cat_code(ctx: Context) -> str:
     for frame in reversed(ctx.parsed.all_frames):
         code = frame.code or ""
-        if re.search(r"\b(cat|concat|concatenate|hstack|vstack|column_stack)\(", code):
-            return code.strip()
+        if CAT_CALL.search(code):
+            return _ascii_brackets(code.strip())
     where = ctx.where
-    return (where.code or "").strip() if where else ""
+    if where and where.code:
+        return _ascii_brackets(where.code.strip())
+    # A traceback whose frame lines did not survive the paste: the last cat line of the text.
+    lines = [line for line in ctx.parsed.text.splitlines() if CAT_CALL.search(line)]
+    return _ascii_brackets(lines[-1].strip()) if lines else ""
+
+
+CAT_CALL = re.compile(r"\b(cat|concat|concatenate|hstack|vstack|column_stack)\(")
+
+
+def _ascii_brackets(code: str) -> str:
+    return code.replace("【", "[").replace("】", "]")
 
 
 def _cat_hint(
     r: Reasoning,
     ctx: Context,
     code: str,
-    except_dim: int,
+    except_dim: int | None,
     expected: int,
     got: int,
     dim: int | None = None,
@@ -164,8 +235,10 @@ def _cat_hint(
 def unet_skip(ctx: Context) -> Reasoning:
     """A U-Net decoder concatenating an upsampled map with a skip map one pixel larger."""
     except_dim, expected, got, number, dim = _cat_numbers(ctx)
-    if except_dim != 1 or (dim is not None and dim < 2):
+    if except_dim not in (1, None) or (dim is not None and dim < 2):
         raise Decline("not a channel concat of spatial maps")
+    if except_dim is None and dim is None:
+        raise Decline("no dimension known")
     big, small = max(expected, got), min(expected, got)
     if not (0 < big - small <= 3 or big == 2 * small or small * 2 + 1 == big):
         raise Decline("sizes not related by pooling/upsampling")
@@ -183,6 +256,8 @@ def unet_skip(ctx: Context) -> Reasoning:
     first = other = None
     if operands and isinstance(number, int) and 0 < number < len(operands):
         first, other = operands[0], operands[number]
+    elif len(operands) == 2:  # the CUDA wording's "offending index" is 0 whatever the tensor
+        first, other = operands
     roles = _skip_roles(first, other) if first and other else None
     big_name = (first if expected > got else other) if first and other else None
     small_name = (other if expected > got else first) if first and other else None
@@ -208,7 +283,7 @@ def unet_skip(ctx: Context) -> Reasoning:
         a_name, b_name = big_name or "the first map", small_name or "the other map"
         a_txt = f"`{a_name}`" if big_name else a_name
         b_txt = f"`{b_name}`" if small_name else b_name
-        detail = f"in {side}" if side else "in H or W"
+        detail = {2: "in H", 3: "in W"}.get(dim, "in H or W") if dim is not None else "in H or W"
         r.values["pair_text"] = (
             f"{a_txt[:1].upper()}{a_txt[1:]} has {fmt(big)} and {b_txt} {fmt(small)} {detail}"
         )
@@ -263,6 +338,9 @@ def unet_skip(ctx: Context) -> Reasoning:
         if roles
         else f"# resize {up_name} to {skip_name}'s H and W before the cat\n"
     )
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", up_name):  # a call: name its result first
+        lead += f"up = {up_name}\n"
+        up_name = "up"
     r.fix_code = (
         lead + f"{up_name} = F.interpolate({up_name}, size={skip_name}.shape[2:])\n"
         f"# or pad it (as milesial/Pytorch-UNet does):\n"
@@ -309,16 +387,37 @@ def _skip_roles(first: str, other: str) -> tuple[str, str] | None:
 
 
 def _cat_operands(code: str) -> list[str]:
+    for node in ast.walk(_parse_line(code) or ast.Module(body=[], type_ignores=[])):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            in ("cat", "concat")
+            and node.args
+            and isinstance(node.args[0], ast.List | ast.Tuple)
+        ):
+            return [ast.unparse(e) for e in node.args[0].elts]
     m = re.search(r"\b(?:cat|concat)\(\s*[\[(](?P<items>[^\])]*)[\])]", code)
     if not m:
         return []
     try:
-        node = ast.parse(f"[{m['items']}]", mode="eval").body
+        items = ast.parse(f"[{m['items']}]", mode="eval").body
     except SyntaxError:
         return []
-    if isinstance(node, ast.List):
-        return [ast.unparse(e) for e in node.elts]
+    if isinstance(items, ast.List):
+        return [ast.unparse(e) for e in items.elts]
     return []
+
+
+def _parse_line(code: str) -> ast.AST | None:
+    """A source line as an expression or statement (`x = torch.cat(...)`), or None."""
+    text = code.strip()
+    for candidate in (text, text.split("=", 1)[-1].strip()):
+        try:
+            return ast.parse(candidate)
+        except SyntaxError:
+            continue
+    return None
 
 
 def cat_ndim(ctx: Context) -> Reasoning:
@@ -368,6 +467,78 @@ def cat_ndim(ctx: Context) -> Reasoning:
             )
         )
     return r
+
+
+def cat_no_sizes(ctx: Context) -> Reasoning:
+    """PyTorch 0.x's `inconsistent tensor sizes` from cat (THC/TH catArray): no sizes printed."""
+    code = _cat_code(ctx)
+    codes = " ".join(ctx.frame_codes()) + " " + code + " " + ctx.parsed.text
+    if re.search(r"\bcross\(", codes) and not CAT_CALL.search(codes):
+        raise Decline("torch.cross raised it: another op")
+    r = Reasoning()
+    dim = _code_cat_dim(code) if code else None
+    r.values["cat_text"] = f"dimension {dim}" if dim is not None else "the joined dimension"
+    r.steps.append(
+        'PyTorch 0.x\'s torch.cat says only "inconsistent tensor sizes": the tensors differ in a '
+        f"dimension other than {r.values['cat_text']}, and the message prints no sizes."
+    )
+    if not code:
+        r.confidence = 0.6
+        r.notes.append("In 0.x torch.cross printed the same words; print the shapes to be sure.")
+    operands = _cat_operands(code) if code else []
+    unet = dim == 1 and (
+        SKIP_NAME.search(code) or re.search(r"upsampl|interpolat|transpose|\bup", code, re.I)
+    )
+    cause = (
+        "Print the shapes of the tensors being joined: every dimension but "
+        f"{r.values['cat_text']} must match."
+    )
+    fix = "Make every dimension except the joined one the same size in all tensors."
+    if unet:
+        sides = [int(n) for pair in SIDES.findall(ctx.parsed.text) for n in pair]
+        odd = []
+        for side in sides:
+            twos = (side & -side).bit_length() - 1
+            if twos < 5:
+                odd.append(f"{side} = 2^{twos} × {side >> twos}" if twos else f"{side} is odd")
+        cause = (
+            "The maps are joined along the channels (dimension 1) in a U-Net-style decoder: an "
+            "upsampled map and a skip connection whose H or W differ by a pixel once an odd "
+            "size was pooled and upsampled again."
+        )
+        if odd:
+            cause += (
+                f" The input size the text gives is not a multiple of 32 ({'; '.join(odd)}): a "
+                "halving floors it, so the upsampled map comes back smaller."
+            )
+            r.steps.append(f"{'; '.join(odd)}: not divisible by 2 at every pooling level.")
+        fix = (
+            "Feed sizes that are multiples of 2^(number of poolings), e.g. 32, or resize/pad the "
+            "upsampled map to the skip map's size before the cat."
+        )
+        names = operands if len(operands) == 2 else ["up", "skip"]
+        up, skip = names[0], names[1]
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", up):
+            up_line = f"up = {up}\n"
+            up = "up"
+        else:
+            up_line = ""
+        r.fix_code = (
+            up_line + f"{up} = F.interpolate({up}, size={skip}.shape[2:])   # match the skip map\n"
+            f"# then torch.cat([{up}, {skip}], dim=1); or feed H and W that are multiples of 32"
+        )
+        r.fix_values["multiple_of"] = 32
+    else:
+        r.fix_code = "print([t.shape for t in tensors])   # every dimension but the joined one"
+    r.values.update(cause=cause, fix_text=fix)
+    if ctx.where and ctx.where.code:
+        r.suspects.append(
+            Suspect(ctx.where.file, ctx.where.line or 0, ctx.where.code, "joins the tensors", 0.6)
+        )
+    return r
+
+
+SIDES = re.compile(r"\b(\d{2,5})\s*[x×]\s*(\d{2,5})\b")
 
 
 def cat_empty(ctx: Context) -> Reasoning:
@@ -567,12 +738,48 @@ def _compare(
                 "among mono clips: mix down with x.mean(-1) (or pick one channel) in the "
                 "Dataset."
             )
+        pos = _extra_axis(longer, shorter)
+        if pos is not None and len(shorter) == 2 and min(shorter) >= 8 and longer[pos] in (3, 4):
+            last = pos == len(longer) - 1
+            color = "RGB" if longer[pos] == 3 else "RGBA"
+            advice = (
+                f"{shorter} is a grayscale image (no channel dimension) among {color} images "
+                f"{longer}: convert every image to one mode when loading it, e.g. "
+                'Image.open(path).convert("RGB"), or repeat the single channel '
+                + ("(np.stack([x] * 3, -1))." if last else "(x.unsqueeze(0).expand(3, -1, -1)).")
+            )
+            return (
+                text,
+                [d for d in longer if d > 1],
+                advice,
+                {"channels": 3},
+                'img = Image.open(path).convert("RGB")   # every sample '
+                + f"{Shape(longer[:pos] + (3,) + longer[pos + 1 :])}\n"
+                + (
+                    "# or, on arrays: x = np.stack([x] * 3, axis=-1) if x.ndim == 2 else x"
+                    if last
+                    else "# or, on tensors: x = x.unsqueeze(0).expand(3, -1, -1) "
+                    "if x.dim() == 2 else x"
+                ),
+            )
+        if pos is None:
+            code = f"# make every sample {len(shorter)}-D like {shorter} (print the shapes)"
+        elif longer[pos] == 1:
+            code = (
+                f"# make every sample {len(shorter)}-D: x = x.squeeze({pos}) for {longer} "
+                f"(or x.unsqueeze({pos}) for {shorter} to keep the dimension)"
+            )
+        else:
+            code = (
+                f"# make every sample {len(shorter)}-D: e.g. x = x.mean({pos}) (or "
+                f"x.select({pos}, 0)) for {longer}, or add the dimension to {shorter}"
+            )
         return (
             text,
             [d for d in longer if d > 1],
             advice,
             {"ndim": len(shorter)},
-            f"# make every sample {len(shorter)}-D, e.g. x = x.mean(-1) for {longer}",
+            code,
         )
     roles = _role_names(first)
     diffs = [i for i, (a, b) in enumerate(zip(first, other, strict=False)) if a != b]
@@ -626,13 +833,23 @@ def _compare(
             "collate_fn (torch.nn.utils.rnn.pad_sequence), or truncate/pad them to a fixed "
             "length in the Dataset."
         )
+        empty = ""
+        if 0 in (first[0], other[0]):
+            shape = first if first[0] == 0 else other
+            advice = (
+                f"One sample is empty ({shape}: no rows at all): find why the Dataset returns "
+                "nothing for it (a failed extraction or decode, a filter that kept no rows) and "
+                "skip or fix that sample; padding would hide it. If empty samples are valid, pad "
+                "per batch in a collate_fn (torch.nn.utils.rnn.pad_sequence)."
+            )
+            empty = "# in the Dataset: assert len(x) > 0, index   # an empty sample\n"
         return (
             text,
             numbers,
             advice,
             {"pad_to": longest},
             (
-                "from torch.nn.utils.rnn import pad_sequence\n\n"
+                empty + "from torch.nn.utils.rnn import pad_sequence\n\n"
                 "def collate(batch):\n"
                 "    xs, ys = zip(*batch)\n"
                 "    return pad_sequence(xs, batch_first=True), torch.stack(ys)\n\n"
@@ -646,6 +863,16 @@ def _compare(
         {},
         ("print([t.shape for t in tensors])   # make every tensor the same shape before stacking"),
     )
+
+
+def _extra_axis(longer: Shape, shorter: Shape) -> int | None:
+    """The axis of `longer` whose removal gives `shorter`; the stereo-like last one first."""
+    if len(longer) != len(shorter) + 1:
+        return None
+    for i in [len(longer) - 1, *range(len(longer) - 1)]:
+        if tuple(longer[:i]) + tuple(longer[i + 1 :]) == tuple(shorter):
+            return i
+    return None
 
 
 def _advice_generic() -> str:

@@ -10,6 +10,7 @@ Channels are dim 1 of the input, NCHW (N batch, C channels, H×W the map); a con
 from __future__ import annotations
 
 import ast
+import re
 
 from explainer.arithmetic import Context, Decline, Reasoning
 from explainer.arithmetic.convnet import (
@@ -25,6 +26,7 @@ from explainer.arithmetic.convnet import (
     previous_layer,
     shape_calls,
 )
+from explainer.arithmetic.model_files import CHANNELS, model_file_story, model_tool
 from explainer.arithmetic.rank import layout, rank_fix
 from explainer.arithmetic.shapes import Shape, fmt, times
 from explainer.arithmetic.suspects import call_suspect, replace_arg
@@ -197,6 +199,13 @@ def _channel_mismatch(
         f"Make the conv's in_channels {got} (what the input has), or give "
         f"the input {expected} channels."
     )
+    tool = model_tool(ctx)
+    if tool is not None and not transposed:
+        r.fix_values.pop("in_channels")
+        cause, fix, code = model_file_story(r, tool, got, expected, CHANNELS, "channels")
+        r.values.update(channel_story=cause, fix_advice=fix)
+        r.fix_code = code
+        return r
     story = _source_story(ctx, r, expected, got, out_channels, ndim, transposed, groups)
     if not story:
         story = _data_story(ctx, r, inp, expected, got, groups)
@@ -465,6 +474,15 @@ def input_rank(ctx: Context) -> Reasoning:
     if fix.shape is not None:
         r.fix_values["input_shape"] = list(fix.shape)
         r.values["rank_advice"] = f"Give the conv a {batched}-D input: {fix.shape}."
+    elif fix.how == "empty":
+        r.values["rank_advice"] = (
+            f"Find why the input {shape} is empty (a missing image or mask) before the conv."
+        )
+        r.fix_values["numel"] = 0
+    elif fix.how == "features":
+        r.values["rank_advice"] = (
+            f"Pass images [{letters}] to the conv, not the {shape} feature vectors."
+        )
     else:
         r.values["rank_advice"] = f"Reshape the input to [{letters}] before the conv."
     r.fix_code = fix.code
@@ -595,9 +613,17 @@ def groups_divisible(ctx: Context) -> Reasoning:
         r.values.update(which="out_channels (weight[0])", groups_value=groups)
         ok = [g for g in range(1, weight[0] + 1) if weight[0] % g == 0]
         r.values["valid_groups"] = ", ".join(str(g) for g in ok[:12])
+        r.values["groups_text"] = f"groups={groups}"
+        r.values["valid_text"] = f"the divisors that would work are {r.values['valid_groups']}"
         _where_suspect(ctx, r, "calls the conv with this weight and groups", 0.6)
         return r
-    r.values.update(which=which, groups_value="groups", valid_groups="its divisors")
+    r.values.update(
+        which=which,
+        groups_value="groups",
+        valid_groups="its divisors",
+        groups_text="groups",
+        valid_text=f"groups must be a divisor of {which} (and of the other channel count)",
+    )
     found = False
     for call in ctx.source.calls(*CONVS, *CONV_TRANSPOSES):
         g_expr = call.kwargs.get("groups") or (call.args[6] if len(call.args) > 6 else None)
@@ -614,6 +640,10 @@ def groups_divisible(ctx: Context) -> Reasoning:
             r.values["groups_value"] = g
             divisors = [d for d in range(1, ch + 1) if ch % d == 0]
             r.values["valid_groups"] = ", ".join(str(d) for d in divisors[:12])
+            r.values["groups_text"] = f"groups={g}"
+            r.values["valid_text"] = (
+                f"the divisors of {which}={ch} that would work are {r.values['valid_groups']}"
+            )
             r.fix_values["groups"] = max(d for d in divisors if d <= g)
             r.suspects.append(call_suspect(call, f"{which}={ch} and groups={g}", 0.9))
             found = True
@@ -622,6 +652,22 @@ def groups_divisible(ctx: Context) -> Reasoning:
         r.steps.append(
             f"{which} must be a multiple of groups: each group gets {which} / groups channels."
         )
+        # The groups value is often in the prose around the message ("when group = 8").
+        said = re.search(r"\bgroups?\s*=\s*(\d+)", ctx.parsed.text)
+        if said and int(said[1]) > 1:
+            g = int(said[1])
+            multiples = ", ".join(str(g * k) for k in range(1, 5))
+            r.values["groups_text"] = f"groups={g}"
+            r.values["valid_text"] = (
+                f"every conv built with groups={g} needs {which} (and the other channel "
+                f"count) to be a multiple of {g} ({multiples}, …)"
+            )
+            r.steps.append(
+                f"With groups={g} (as the text says), one of the convs has {which} that is "
+                f"not a multiple of {g}: check every channel count the model derives for "
+                f"this setting."
+            )
+            r.fix_values["multiple_of"] = g
         _where_suspect(ctx, r, "builds the conv", 0.6)
     return r
 

@@ -233,13 +233,114 @@ def same_device(ctx: Context) -> Reasoning:
             ".to(device) and the data was not (or the reverse), or a tensor created inside "
             "forward() defaults to the CPU"
         )
+    if _two_gpus(f.arg_device, f.other_device):
+        return _gpu_to_gpu(ctx, r, f, param)
     r.steps.append(r.values["diagnosis"] + ".")
     device = target_device(f.arg_device, f.other_device, param_device)
     if device:
         r.fix_values["device"] = device
     r.values["device"] = device or "cuda"
+    r.values["fix_text"] = (
+        f"Put the model and every tensor it uses on one device ({r.values['device']})."
+    )
     r.fix_code = _move_code(device or "cuda", param)
     _device_suspects(ctx, r, param)
+    return r
+
+
+def _two_gpus(a: str | None, b: str | None) -> bool:
+    return bool(a and b and a != b and kind(a) == kind(b) == "cuda")
+
+
+DP_HINTS = re.compile(r"DataParallel|parallel_apply|replicate\.py|scatter_gather|data_parallel\.py")
+MAP_HINTS = re.compile(
+    r"device_map|hf_device_map|accelerate[/\\.]|accelerate\b|hooks\.py|from_pretrained|"
+    r"\bpipeline\(|transformers[/\\]",
+    re.I,
+)
+
+
+def _gpu_to_gpu(ctx: Context, r: Reasoning, f: DeviceFacts, param: bool | None) -> Reasoning:
+    """Two GPUs, no CPU: a model split over GPUs (device_map="auto", model parallel) or
+    DataParallel replicas meeting a tensor pinned to one GPU."""
+    text = ctx.parsed.text + " " + " ".join(fr.file for fr in ctx.parsed.all_frames)
+    dp = bool(DP_HINTS.search(text))
+    mapped = bool(MAP_HINTS.search(text))
+    a, b = f.arg_device, f.other_device
+    r.steps.append(
+        f"Both devices are GPUs ({b} and {a}): the CPU is not involved, so this is not a "
+        "forgotten .to(device). Two GPUs meet in one op when the model is spread over several "
+        "GPUs, or when a tensor is pinned to a fixed GPU while the computation runs on another."
+    )
+    causes = []
+    if dp or not mapped:
+        causes.append(
+            "nn.DataParallel runs a replica of the model on each GPU: a tensor created in "
+            "forward() with .cuda() / .to('cuda:0') (instead of device=x.device), or kept as a "
+            "plain attribute rather than a registered buffer, stays on one GPU while the "
+            "replica runs on another"
+        )
+    if mapped or not dp:
+        causes.append(
+            'a model split over GPUs (device_map="auto" in transformers/accelerate, or a '
+            "hand-made model-parallel split): the inputs, or a tensor built along the way, "
+            "were sent to a fixed GPU instead of the device of the layer that uses them, or a "
+            "submodule was called directly, bypassing the hooks that move its inputs"
+        )
+    causes.append(
+        "parts loaded or moved to different GPUs (map_location, torch.cuda.set_device, "
+        "CUDA_VISIBLE_DEVICES differing between the model and the data code)"
+    )
+    setup = (
+        "nn.DataParallel replicas"
+        if dp and not mapped
+        else 'a model split over GPUs (device_map="auto", model parallel)'
+        if mapped and not dp
+        else 'a model spread over GPUs (device_map="auto", model parallel, DataParallel)'
+    )
+    r.values["diagnosis"] = (
+        f"{r.values['arg_desc']} is on {a} and the other tensors on {b}: two GPUs and no CPU, "
+        f"the mark of {setup} meeting a tensor pinned to a fixed GPU instead of following the "
+        "layer that uses it (see the causes below)"
+    )
+    r.steps.append(
+        "Usual causes: " + "; ".join(f"({i}) {c}" for i, c in enumerate(causes, start=1)) + "."
+    )
+    r.values["moved_side"] = "each tensor"
+    r.values["device"] = "the device of the layer that uses it (x.device, or model.device)"
+    r.values["fix_text"] = (
+        "Create and move tensors to the device of the layer that uses them (device=x.device, "
+        "inputs.to(model.device)), never to a fixed GPU; or keep the whole model on one GPU."
+    )
+    r.fix_values["same_device_as"] = "input"
+    if b:
+        r.fix_values["device"] = b  # where the rest of the op already is
+    lines = [
+        "# inside forward(): follow the input, never a fixed GPU",
+        "mask = torch.ones(n, device=x.device)   # not .cuda() / .to('cuda:0')",
+    ]
+    if mapped or not dp:
+        lines += [
+            '# device_map="auto": send the inputs to the first layer\'s device',
+            "inputs = inputs.to(model.device)   # print(model.hf_device_map) shows the split",
+            '# or keep the whole model on one GPU: device_map={"": 0} (or CUDA_VISIBLE_DEVICES=0)',
+        ]
+    if dp or not mapped:
+        lines += [
+            "# DataParallel: register tensors the model owns so every replica gets a copy",
+            'self.register_buffer("mask", torch.ones(n))   # not self.mask = torch.ones(n).cuda()',
+        ]
+    r.fix_code = "\n".join(lines)
+    r.suspects.extend(
+        source_lines(
+            ctx,
+            r"\.cuda\(\s*\d*\s*\)|\.to\(\s*['\"]cuda:\d+['\"]|device\s*=\s*['\"]cuda:\d+['\"]",
+            "pins a tensor to a fixed GPU",
+            0.6,
+        )
+    )
+    r.suspects.extend(where_suspect(ctx, "the call that mixes devices", 0.45))
+    r.confidence = 0.85
     return r
 
 

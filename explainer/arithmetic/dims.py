@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from explainer.arithmetic import Context, Decline, Reasoning
-from explainer.arithmetic.shapes import Shape
+from explainer.arithmetic.shapes import Shape, fmt
 from explainer.model import Frame, Suspect
 
 # Ops that take a dim argument, as methods or as torch./F. functions.
@@ -1437,7 +1437,13 @@ def split_sizes(ctx: Context) -> Reasoning:
         raise Decline("numbers missing")
     total = sum(sizes)
     r = Reasoning()
-    r.values.update(total=total, diff=size - total)
+    r.values.update(
+        total=total,
+        diff=size - total,
+        diff_text=(
+            f"{fmt(total - size)} too many" if total > size else f"{fmt(size - total)} too few"
+        ),
+    )
     r.steps.append(
         f"{' + '.join(map(str, sizes))} = {total}, but dimension {dim} has {size} elements "
         f"({'missing' if total < size else 'extra'} {abs(size - total)})."

@@ -596,3 +596,32 @@ def invalid_subscript(ctx: Context) -> Reasoning:
     )
     _suspect(r, frame, f"invalid subscript {r.values['bad']}")
     return r
+
+
+def remapped_no_sizes(ctx: Context) -> Reasoning:
+    """The remapped-shapes wording cut before its shapes (an issue title, a truncated log)."""
+    found = find_equation(ctx)
+    eq = found[0] if found else None
+    frame = found[1] if found else _einsum_frame(ctx)
+    r = Reasoning()
+    r.steps.append(
+        "einsum (1.8-1.12) permutes every operand into one common layout and needs the "
+        "permuted shapes to broadcast: a subscript letter bound to two different sizes (neither "
+        "1) in two operands fails. The shapes that follow this wording were not pasted."
+    )
+    r.values["equation_text"] = f" of `{frame.code.strip()}`" if frame and frame.code else ""
+    if eq is not None and frame is not None and frame.code:
+        r.steps.append(
+            f"The call{r.values['equation_text']}: each letter must have one size (or 1) in every "
+            "operand that uses it."
+        )
+    r.fix_code = (
+        "print(equation, [t.shape for t in operands])   # just before torch.einsum\n"
+        "# each subscript letter must have the same size (or 1) in every operand"
+    )
+    if frame is not None and frame.line:
+        r.suspects.append(
+            Suspect(frame.file, frame.line, frame.code or "", "the einsum whose sizes clash", 0.6)
+        )
+    r.confidence = 0.8
+    return r

@@ -9,6 +9,7 @@ vocabulary with a padding id appended, 1-based user ids, positions longer than m
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from explainer.arithmetic import Context, Decline, Reasoning
@@ -49,6 +50,11 @@ class Lookup:
     length: int | None = None  # sequence length, for position ids
 
 
+VOCAB_WORDS = re.compile(
+    r"vocab|embedding|num_embeddings|token_?id|_token_index|input_ids|tokenizer", re.I
+)
+
+
 def index_out_of_range(ctx: Context) -> Reasoning:
     """`index out of range in self` (CPU), the TH wording, and the CUDA `srcIndex <
     srcSelectDimSize` assertion: an id ≥ num_embeddings (or negative)."""
@@ -58,7 +64,21 @@ def index_out_of_range(ctx: Context) -> Reasoning:
         and not frames_mention(ctx, *EMBED_WORDS)
     ):
         raise Decline("torch.index_select, not an embedding")
+    paraphrase = bool(
+        re.match(
+            r"\s*(?:IndexError:\s*)?index\s+out\s+of\s+range(?!\s+in\s+self|\s+at\s)",
+            ctx.message,
+        )
+    )
+    if paraphrase and not VOCAB_WORDS.search(ctx.parsed.text):
+        raise Decline("a bare 'index out of range' with nothing about a vocabulary or embedding")
     r = Reasoning()
+    if paraphrase:
+        r.confidence = 0.65
+        r.notes.append(
+            "The text quotes the message without its ending ('in self'); the vocabulary it "
+            "mentions makes an embedding lookup the likely source."
+        )
     r.steps.append(
         "nn.Embedding(num_embeddings, dim) is a table of num_embeddings rows; each id picks a "
         "row, so every id must be in 0 … num_embeddings−1. One id is outside (too large, or "

@@ -87,7 +87,30 @@ def mask_shape(ctx: Context) -> Reasoning:
     r.steps.append(f"At mask dim {i}: {mask[i]} against dim {j} of the tensor: {shape[j]}.")
     other = [k for k, s in enumerate(shape) if s == mask[i] and k != j]
     cause = ""
-    if len(mask) == 1 and other:
+    paired = _paired_bool_index(ctx, j) if len(mask) == 1 else None
+    if paired:
+        tensor, name, sub = paired
+        r.steps.append(
+            f"`{ast.unparse(sub)}` is the pairing idiom (one element per row, the column given "
+            f"by `{name}`), which needs integer indices. `{name}` is a bool tensor, so PyTorch "
+            f"reads it as a mask over dim {j} ({shape[j]} long) instead of {mask[i]} column "
+            "numbers."
+        )
+        cause = (
+            f"`{name}` holds booleans (binary labels stored as bool, or the result of a "
+            "comparison), so it indexes as a mask rather than as class indices: convert it with "
+            f"`{name}.long()`."
+        )
+        r.fix_values["index_dtype"] = "long"
+        line = frame_statement(ctx, ctx.where) if ctx.where else ""
+        fixed = ast.unparse(sub).replace(f", {name}]", f", {name}.long()]")
+        r.fix_code = (
+            f"{line.strip().replace(ast.unparse(sub), fixed, 1)}   # integer class indices"
+            if line and ast.unparse(sub) in line
+            else f"{fixed}   # integer class indices, not a mask"
+        )
+        r.values["fix_hint"] = f"Index with integers: `{name}.long()` (it is a bool tensor)"
+    elif len(mask) == 1 and other:
         k = other[0]
         r.steps.append(
             f"The mask's {mask[i]} matches dim {k} of the tensor: the mask was built along dim "
@@ -124,6 +147,23 @@ def mask_shape(ctx: Context) -> Reasoning:
         r.fix_code = f"assert mask.shape == x.shape[{start}:{start + len(mask)}]   # {covered}"
     _mask_suspects(ctx, r)
     return r
+
+
+def _paired_bool_index(ctx: Context, j: int) -> tuple[str, str, ast.Subscript] | None:
+    """`x[torch.arange(len(y)), y]` whose `y` is a bool tensor: (x, y, the subscript)."""
+    for sub in _subscripts(ctx):
+        items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else []
+        if len(items) < 2 or j >= len(items):
+            continue
+        name = items[j]
+        if not isinstance(name, ast.Name):
+            continue
+        if any(isinstance(e, ast.Slice | ast.Starred) for e in items[: j + 1]):
+            continue
+        others = [ast.unparse(e) for k, e in enumerate(items) if k != j]
+        if any(re.search(r"\b(?:arange|range)\(", o) for o in others):
+            return ast.unparse(sub.value), name.id, sub
+    return None
 
 
 def _same_slice_fix(ctx: Context, r: Reasoning, tensor: str, mask_line: Suspect) -> None:
@@ -717,3 +757,107 @@ def scatter_size(ctx: Context) -> Reasoning:
     )
     r.suspects += frame_suspect(ctx.where, "scatter with an index larger than src/self", 0.7)
     return r
+
+
+GATHER_DIM = re.compile(
+    r"\bgather\(\s*(?:dim\s*=\s*)?(-?\d+)\s*,|\bgather\(\s*\w[\w.]*\s*,\s*(?:dim\s*=\s*)?(-?\d+)\s*,"
+)
+
+
+def gather_same_size(ctx: Context) -> Reasoning:
+    """gather before 1.6: `Expected tensor [O], src [S] and index [I] to have the same size apart
+    from dimension d` (TH, <= 1.4) and `Size does not match at dimension k get S vs I` (1.5).
+    Both demand index.size(k) == input.size(k) for every k != dim; 1.6+ only demand <=."""
+    index, own = ctx.get("index_shape"), ctx.get("self_shape")
+    d = ctx.get("dim")
+    if not isinstance(d, int):
+        d = _gather_dim(ctx)
+    r = Reasoning()
+    if isinstance(index, Shape) and isinstance(own, Shape):
+        if len(index) != len(own):
+            raise Decline("ranks differ: gather-index-rank")
+        diffs = [k for k in range(len(own)) if k != d and index[k] != own[k]]
+        if not diffs:
+            raise Decline("no dimension differs")
+        k = diffs[0]
+        i_size, s_size = index[k], own[k]
+        fixed: list[int] | None = [own[j] if j != d else index[j] for j in range(len(own))]
+        r.values.update(index_text=str(index), self_text=str(own))
+    else:
+        b, s_size, i_size = ctx.get("bad_dim"), ctx.get("self_size"), ctx.get("index_size")
+        if not isinstance(b, int) or not isinstance(s_size, int) or not isinstance(i_size, int):
+            raise Decline("numbers missing")
+        k, fixed = b, None
+        r.values.update(index_text="(shape not printed)", self_text="(shape not printed)")
+    dim_text = str(d) if isinstance(d, int) else "dim"
+    r.values.update(bad_dim=k, index_size=i_size, self_size=s_size, dim_text=dim_text)
+    r.steps.append(
+        f"Before PyTorch 1.6, gather(dim={dim_text}, index) required the index to have the "
+        f"input's size in every dimension except {dim_text}; 1.6 and later only require it to "
+        "be no larger."
+    )
+    r.steps.append(f"At dimension {k} the index has {i_size} and the input {s_size}.")
+    if i_size < s_size:
+        tail = (
+            " On PyTorch ≥ 1.6 the same call runs, reading only the first "
+            f"{i_size} entries along dimension {k}: check that this is meant."
+        )
+        if k == 0:
+            cause = (
+                f"The index has {i_size} rows and the input {s_size}: they come from different "
+                "batches (the actions or labels of one batch against the scores of another, a "
+                "network evaluated on more states than the index covers) or one was reshaped."
+                + tail
+            )
+        else:
+            cause = (
+                f"The index covers {i_size} of the input's {s_size} entries at dimension {k}: "
+                "build it (or expand it) with the input's size there." + tail
+            )
+    else:
+        cause = (
+            f"The index is larger than the input at dimension {k} ({i_size} > {s_size}): it was "
+            "built or expanded for another tensor (another batch, another feature size); "
+            "expand it with the input's own sizes."
+        )
+    r.values["cause"] = cause
+    r.values["headline"] = (
+        f"gather(dim={dim_text}): at dimension {k} the index has {i_size} and the input "
+        f"{s_size}; this release needs them equal apart from dimension {dim_text}"
+    )
+    if fixed is not None:
+        r.fix_values["index_shape"] = fixed
+        r.values["fix_text"] = (
+            f"Give the index the shape {Shape(fixed)} (the input's sizes apart from dimension "
+            f"{dim_text}), or upgrade PyTorch when a smaller index is meant."
+        )
+        if i_size == 1:
+            r.fix_code = (
+                f"index = index.expand({', '.join(str(s) for s in fixed)})   # repeat it along "
+                f"dimension {k}\n"
+                f"out = x.gather({dim_text}, index)   # index {Shape(fixed)}"
+            )
+        else:
+            r.fix_code = (
+                f"print(x.shape, index.shape)   # the index must be {Shape(fixed)}: build both "
+                f"from the same batch / sizes\nout = x.gather({dim_text}, index)"
+            )
+    else:
+        r.fix_values["index_size"] = s_size
+        r.values["fix_text"] = (
+            f"Give the index {s_size} entries at dimension {k} (the input's size), or upgrade "
+            "to PyTorch ≥ 1.6, which accepts a smaller index."
+        )
+        r.fix_code = (
+            f"print(x.shape, index.shape)   # equal everywhere but dim {dim_text} before 1.6"
+        )
+    r.suspects += frame_suspect(ctx.where, "gathers with an index of another size", 0.7)
+    return r
+
+
+def _gather_dim(ctx: Context) -> int | None:
+    for code in reversed(ctx.frame_codes() + ctx.parsed.text.splitlines()):
+        m = GATHER_DIM.search(code or "")
+        if m:
+            return int(m[1] or m[2])
+    return None

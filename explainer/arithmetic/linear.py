@@ -7,6 +7,7 @@ import re
 
 from explainer.arithmetic import Context, Decline, Reasoning
 from explainer.arithmetic.layers import chain_text, inputs_giving, spatial_chain
+from explainer.arithmetic.model_files import FEATURES, model_file_story, model_tool
 from explainer.arithmetic.shapes import Shape, fmt, integer_sqrt, ratio_text
 from explainer.arithmetic.suspects import call_suspect, matching_calls, replace_arg
 from explainer.source import Call
@@ -22,6 +23,9 @@ def in_features(ctx: Context) -> Reasoning:
         raise Decline("a torch.mm / @ call, not an nn.Linear")
     r = Reasoning()
     r.values.update(rows=rows, features=feats, in_features=need, out_features=out)
+    r.values["fix_text"] = (
+        f"Build the layer with in_features={fmt(feats)}, or make the input match the layer."
+    )
     r.steps.append(
         f"The input reaches the layer as a {fmt(rows)} × {fmt(feats)} matrix: {fmt(rows)} "
         f"row{'s' if rows != 1 else ''} (the batch, times any extra leading dims) of "
@@ -36,6 +40,19 @@ def in_features(ctx: Context) -> Reasoning:
     if _unflattened_input(ctx, r, rows, feats, need, out, layer):
         return r
     if _batch_in_view(ctx, r, rows, feats, need, out, layer):
+        return r
+    if _channels_last_input(r, rows, feats, need, out, layer):
+        return r
+    tool = model_tool(ctx)
+    if tool is not None:
+        cause, fix, code = model_file_story(r, tool, feats, need, FEATURES, "features")
+        r.values.update(
+            ratio_note=cause,
+            layer_code=f"nn.Linear({need}, {out})",
+            fixed_in_expr=str(need),
+            fix_text=fix,
+        )
+        r.fix_code = code
         return r
     r.fix_values["in_features"] = feats
     r.values["ratio_note"] = _ratio_note(r, feats, need) + (
@@ -108,6 +125,10 @@ def _unflattened_input(
         f"{fmt(need)} is exactly in_features. The input was never flattened."
     )
     r.values["fixed_in_expr"] = str(need)
+    r.values["fix_text"] = (
+        f"Flatten each sample before the layer (torch.flatten(x, 1)): in_features={fmt(need)} "
+        "is right for the flattened input."
+    )
     r.fix_values["in_features"] = need
     r.fix_values["batch"] = n
     where = ctx.where
@@ -177,6 +198,41 @@ def _batch_in_view(
         )
         return True
     return False
+
+
+def _channels_last_input(
+    r: Reasoning, rows: int, feats: int, need: int, out: int, layer: Call | None
+) -> bool:
+    """Rows of 3 (or 4) features by the thousand into a layer sized for many: the pixels of
+    channels-last images ([N, H, W, 3]) reached the Linear unflattened."""
+    if feats not in (3, 4) or need < 16 * feats or rows < 1024:
+        return False
+    color = "RGB" if feats == 3 else "RGBA"
+    r.steps.append(
+        f"{fmt(feats)} features per row over {fmt(rows)} rows is the shape of {color} pixels: "
+        f"an image batch laid out channels-last, [N, H, W, {feats}] (as PIL, NumPy and OpenCV "
+        f"give it), has its N × H × W = {fmt(rows)} pixels folded into rows by nn.Linear."
+    )
+    r.values["ratio_note"] = (
+        f" The {fmt(feats)} looks like the colour channels of channels-last images [N, H, W, "
+        f"{feats}] that reached the layer without being permuted and flattened: nn.Linear("
+        f"{feats}, {out}) would run, but on each pixel separately, which is not what the "
+        f"{fmt(need)}-input layer was built for."
+    )
+    r.values["layer_code"] = layer.code if layer else f"nn.Linear({need}, {out})"
+    r.values["fixed_in_expr"] = str(need)
+    r.values["fix_text"] = (
+        f"Put the channels first and flatten each sample before the layer "
+        f"(x.permute(0, 3, 1, 2), then torch.flatten(x, 1)); do not shrink the layer to "
+        f"in_features={feats}."
+    )
+    r.fix_values["permute"] = [0, 3, 1, 2]
+    r.fix_code = (
+        f"x = x.permute(0, 3, 1, 2)   # [N, H, W, {feats}] -> [N, {feats}, H, W] "
+        "(transforms.ToTensor() does this for PIL images)\n"
+        f"x = torch.flatten(x, 1)     # [N, {feats}·H·W]: in_features must equal {feats} × H × W"
+    )
+    return True
 
 
 def _no_flatten_before(ctx: Context) -> bool:
@@ -642,7 +698,10 @@ def operand_rank(ctx: Context) -> Reasoning:
             "batch2": "the second operand (batch2)",
         }
         want_rank = "3-D" if op == "bmm" else "2-D"
-        r.values["rank_text"] = f"{names.get(str(arg), arg)} is not {want_rank}"
+        named = _operand_name(ctx, str(arg))
+        r.values["rank_text"] = (
+            f"{names.get(str(arg), arg)}{f' `{named}`' if named else ''} is not {want_rank}"
+        )
     else:
         r.values["rank_text"] = "an operand has the wrong number of dimensions"
     r.steps.append(OPERAND_TEXT[op])
@@ -674,6 +733,16 @@ def operand_rank(ctx: Context) -> Reasoning:
             )
         )
     return r
+
+
+def _operand_name(ctx: Context, arg: str) -> str | None:
+    """`input` for batch1 in `torch.bmm(input, weight)` on the failing line."""
+    index = {"batch1": 0, "mat1": 0, "self": 0, "batch2": 1, "mat2": 1}.get(arg)
+    where = ctx.where
+    if index is None or where is None or not where.code:
+        return None
+    m = re.search(r"\b(?:bmm|mm)\(\s*([\w.]+)\s*,\s*([\w.]+)\s*\)", where.code)
+    return m[index + 1] if m else None
 
 
 def _is_linear_frames(ctx: Context) -> bool:

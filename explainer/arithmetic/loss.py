@@ -260,6 +260,22 @@ def probability_target(ctx: Context) -> Reasoning:
     else:
         r.values["fixed_shape"] = "[N] (or [N, H, W] for segmentation)"
     r.values["fix_expr"] = fix_expr
+    r.values["wants_text"] = (
+        f"CrossEntropyLoss wants class indices here: a Long tensor {r.values['fixed_shape']} "
+        "with values 0 … C−1, the input without its class dimension."
+    )
+    r.values["fix_summary"] = (
+        f"Pass the class indices, {fix_expr}: a Long tensor {r.values['fixed_shape']}; or a "
+        "float target for soft labels."
+    )
+    if hot is None and _says_multi_label(ctx):
+        r.fix_values.pop("target_shape", None)
+        _multi_label(r, lc, name, target.shape)
+        r.values["wants_text"] = (
+            "argmax would keep one label per sample, and a float() target would be read as "
+            "probabilities that must sum to 1 per row."
+        )
+        return r
     if lc:
         call = lc.with_target(fix_expr)
         r.fix_code = f"{call}   # class indices {r.values['fixed_shape']}, values 0..C-1"
@@ -392,16 +408,67 @@ def multi_target(ctx: Context) -> Reasoning:
         r.suspects.append(step_suspect(hot, "one-hot encodes the target", 0.7))
     r.values["target_story"] = story
     r.values["fix_expr"] = fix_expr
+    r.values["fix_summary"] = f"Pass a 1-D Long target of class indices: {fix_expr}."
+    if _says_multi_label(ctx):
+        return _multi_label(r, lc, name, shape)
     if fixed is not None:
         r.fix_values["target_shape"] = fixed
+    bce = f"\n# several 1s per row (multi-label): nn.BCEWithLogitsLoss()(logits, {name}.float())"
     if lc:
         r.suspects.insert(0, lc.suspect(f"passes {name} with more than one dimension", 0.85))
         r.fix_code = lc.with_target(fix_expr) + f"   # target shape {fixed or '[N]'}"
+        if "argmax" in fix_expr:
+            r.fix_code += bce
     else:
         r.fix_code = (
             "loss = criterion(logits, target.squeeze(1))   # [N, 1] labels -> [N]\n"
-            "# one-hot [N, C] rows: criterion(logits, target.argmax(dim=1))"
+            "# one-hot [N, C] rows: criterion(logits, target.argmax(dim=1))" + bce
         )
+    return r
+
+
+MULTI_LABEL = re.compile(
+    r"multi[-_ ]?(?:label|hot|target)|several\s+labels|multiple\s+labels|"
+    r"more\s+than\s+one\s+label",
+    re.I,
+)
+
+
+def _says_multi_label(ctx: Context) -> bool:
+    """The text around the message says the labels are multi-label (the message's own
+    "multi-target not supported" does not count)."""
+    prose = re.sub(r"multi-target\s+not\s+supported", "", ctx.parsed.text, flags=re.I)
+    return bool(MULTI_LABEL.search(prose))
+
+
+def _multi_label(r: Reasoning, lc: LossCall | None, name: str, shape: Shape | None) -> Reasoning:
+    """Several classes per sample: CrossEntropyLoss is the wrong loss, not the wrong shape."""
+    r.steps.append(
+        "The labels are multi-label: each sample may belong to several classes, a [N, C] row "
+        "of 0/1 with more than one 1. CrossEntropyLoss picks exactly one class per sample, so "
+        "squeezing or taking argmax would throw the other labels away."
+    )
+    r.values["target_story"] = (
+        f"{name} holds multi-label rows"
+        + (f" {shape}" if shape is not None else " [N, C]")
+        + ": several classes per sample, which CrossEntropyLoss (one class index per sample) "
+        "cannot express. Multi-label classification takes one sigmoid per class: "
+        "BCEWithLogitsLoss on the raw logits with a float [N, C] target."
+    )
+    r.values["fix_summary"] = (
+        f"Use nn.BCEWithLogitsLoss with the [N, C] multi-label target as float ({name}.float()),"
+        " not a squeeze or argmax."
+    )
+    r.fix_values["loss"] = "BCEWithLogitsLoss"
+    if shape is not None:
+        r.fix_values["target_shape"] = shape
+    r.fix_code = (
+        "criterion = nn.BCEWithLogitsLoss()   # one sigmoid per class\n"
+        f"loss = criterion(logits, {name}.float())   # target [N, C] of 0/1, like the logits\n"
+        "# predictions: (logits.sigmoid() > 0.5) per class"
+    )
+    if lc:
+        r.suspects.insert(0, lc.suspect(f"uses a one-class-per-sample loss on {name}", 0.8))
     return r
 
 
@@ -1188,14 +1255,25 @@ def _broadcast_fix_code(code_line: str | None, fix_t: str, inp: Shape, tgt: Shap
     if not calls:
         return f"{code_line}   # make the target {inp}: {fix_t}"
     call = calls[0]
+    line = code_line.strip()
     i_name, t_name = ast.unparse(call.args[0]), ast.unparse(call.args[1])
     new_t = fix_t.replace("target", t_name).replace("input", i_name)
-    fixed = code_line.replace(t_name, new_t, 1) if t_name in code_line else code_line
+    fixed = _replace_node(line, call.args[1], new_t)
     out = f"{fixed}   # both {inp}"
     if len(inp) == len(tgt) + 1 and inp[-1] == 1:
-        squeezed = code_line.replace(i_name, f"{i_name}.squeeze(-1)", 1)
+        squeezed = _replace_node(line, call.args[0], f"{i_name}.squeeze(-1)")
         out += f"\n# or: {squeezed}   # both {tgt}"
     return out
+
+
+def _replace_node(line: str, node: ast.expr, new: str) -> str:
+    """`line` with the source text of `node` (parsed from that one line) replaced by `new`:
+    by position, so that `depth` inside `high_depth` is left alone."""
+    start, end = node.col_offset, node.end_col_offset
+    if node.lineno != 1 or node.end_lineno != 1 or end is None:
+        return line
+    raw = line.encode("utf-8")
+    return (raw[:start] + new.encode("utf-8") + raw[end:]).decode("utf-8")
 
 
 def _warning_code(ctx: Context, warning: object) -> str | None:

@@ -34,6 +34,16 @@ def rank_fix(shape: Shape, spatial: int, channels: int | None = None) -> RankFix
     batched = spatial + 2
     dims = list(shape)
     n = len(dims)
+    if 0 in dims:
+        return RankFix(
+            None,
+            "empty",
+            f"{shape} holds no elements at all: no reshape turns it into [{layout(spatial)}]. "
+            "The tensor was empty before it reached the layer: an image or mask that was "
+            "missing or failed to load, an empty list or selection turned into a tensor.",
+            f"assert x.numel() > 0, f'empty input {{tuple(x.shape)}}'   # find where {shape} "
+            "comes from: the image/mask that was not loaded",
+        )
     if n == batched + 1:
         return _one_extra(shape, dims, channels)
     if n == batched - 1:
@@ -173,6 +183,19 @@ def _two_missing(shape: Shape, dims: list[int], spatial: int, channels: int | No
                 f"x = x.view(-1, {channels}, {', '.join([str(side)] * spatial)})"
                 f"   # {shape} → {fixed}",
             )
+    if channels is None and spatial == 2 and _feature_rows(dims):
+        rows, width = dims
+        return RankFix(
+            None,
+            "features",
+            f"{shape} reads as {rows} flat feature vectors of {fmt(width)} values (an "
+            "encoder's or a Linear's output, a flatten), not as an image: a "
+            f"{fmt(rows)} × {fmt(width)} single-channel picture is unlikely. Images [N, C, H, W] "
+            "were expected here: features were passed where images belong, or a squeeze() / "
+            "flatten removed the image dims.",
+            f"print(x.shape)   # {shape}: {rows} feature vectors; pass the images [N, C, H, W]\n"
+            "# (a squeeze() also drops size-1 image dims: squeeze(0) names the one to drop)",
+        )
     if channels in (None, 1):
         fixed = Shape([1, 1, *dims])
         return RankFix(
@@ -189,3 +212,9 @@ def _two_missing(shape: Shape, dims: list[int], spatial: int, channels: int | No
         f"[{layout(spatial)}] with C = {channels}.",
         f"# x.view(N, {channels}, ...) before the layer",
     )
+
+
+def _feature_rows(dims: list[int]) -> bool:
+    """[N, F] with F a typical embedding width, many times N: a batch of feature vectors."""
+    rows, width = dims
+    return width >= 256 and width % 64 == 0 and rows <= 512 and width >= 8 * rows

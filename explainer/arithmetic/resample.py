@@ -17,6 +17,8 @@ from explainer.arithmetic.suspects import call_suspect
 from explainer.model import Suspect
 
 MODE_DIMS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5, "lanczos": 4}
+# The release that added a mode: older releases list the modes they have in the message.
+MODE_SINCE = {"bicubic": "1.1", "nearest-exact": "1.11", "area": "0.4.1"}
 MODES = (
     "nearest",
     "linear",
@@ -168,11 +170,15 @@ def interpolate_mode(ctx: Context) -> Reasoning:
             else "Use one of the listed modes."
         )
         r.values["mode_story"] = f"'{mode}' is not one of the modes"
+        r.values["why_text"] = f"'{mode}' is not one of the modes: the input has {ndim} dims."
         if close:
             r.fix_values["mode"] = close[0]
         r.fix_code = f"F.interpolate(x, ..., mode='{close[0] if close else 'bilinear'}')"
         _where(ctx, r, "names the mode", 0.7)
         return r
+    listed = _listed_modes(ctx.get("modes"))
+    if listed and mode not in listed:
+        return _mode_missing(ctx, r, mode, ndim, listed)
     if need is None:
         need = 4 if ndim < 3 else None
     spatial = {3: "[N, C, L]", 4: "[N, C, H, W]", 5: "[N, C, D, H, W]"}
@@ -212,24 +218,71 @@ def interpolate_mode(ctx: Context) -> Reasoning:
             r.fix_values["mode"] = other
     r.fix_values["input_dims"] = need
     r.values["mode_story"] = f"mode='{mode}' needs a {need}-D input and got {ndim}-D"
+    r.values["why_text"] = f"{r.values['mode_story']}: the input has {ndim} dims."
     for call in ctx.source.calls("interpolate", "Upsample", "upsample"):
         r.suspects.append(call_suspect(call, f"resizes with mode={mode}", 0.55))
     _where(ctx, r, "calls interpolate", 0.7)
     return r
 
 
+def _listed_modes(raw: object) -> list[str]:
+    if not isinstance(raw, str):
+        return []
+    return [m.strip() for m in raw.split("|") if m.strip()]
+
+
+def _mode_missing(ctx: Context, r: Reasoning, mode: str, ndim: int, listed: list[str]) -> Reasoning:
+    """A real mode that the message's list of modes lacks: the release predates it."""
+    since = MODE_SINCE.get(mode)
+    fallback = "bilinear" if mode in ("bicubic", "lanczos") else "nearest"
+    r.steps.append(
+        f"The message lists the modes this PyTorch release has: {', '.join(listed)}. "
+        f"'{mode}' is not among them, so the {ndim}-D input is not the problem: the message "
+        "only names the input's rank because the release has no branch for the mode."
+    )
+    if since:
+        r.steps.append(f"mode='{mode}' was added to F.interpolate in PyTorch {since}.")
+    r.values["mode_story"] = (
+        f"this PyTorch release has no mode='{mode}' (its modes: {' | '.join(listed)})"
+        + (f"; it arrived in PyTorch {since}" if since else "")
+    )
+    r.values["why_text"] = (
+        f"The PyTorch release that raised this has no mode='{mode}': the modes it lists are "
+        f"{' | '.join(listed)}. The input's {ndim} dims are fine; "
+        + (f"'{mode}' arrived in PyTorch {since}." if since else "the mode came later.")
+    )
+    r.values["mode_advice"] = (
+        f"Upgrade PyTorch{f' to {since} or later' if since else ''}, or use a mode this "
+        f"release has (mode='{fallback}')."
+    )
+    r.fix_values["mode"] = fallback
+    if since:
+        r.fix_values["torch_version"] = f">={since}"
+    r.fix_code = (
+        f"pip install 'torch>={since}'   # has mode='{mode}'\n" if since else ""
+    ) + f"F.interpolate(x, ..., mode='{fallback}')   # or, on this release"
+    _where(ctx, r, f"asks for mode='{mode}'", 0.6)
+    return r
+
+
 def interpolate_zero(ctx: Context) -> Reasoning:
     """`Input and output sizes should be greater than 0, but got input (H: 4, W: 4) output
     (H: 0, W: 4)`."""
+    ins = {s: str(v) for s in "DHW" if isinstance(v := ctx.get(f"in_{s.lower()}"), int)}
+    outs = {s: str(v) for s in "DHW" if isinstance(v := ctx.get(f"out_{s.lower()}"), int)}
     raw_in, raw_out = ctx.get("input"), ctx.get("output")
-    if not isinstance(raw_in, str) or not isinstance(raw_out, str):
-        raise Decline("sizes missing")
-    ins = dict(re.findall(r"([DHW])\s*:\s*(-?\d+)", raw_in))
-    outs = dict(re.findall(r"([DHW])\s*:\s*(-?\d+)", raw_out))
+    if not ins and isinstance(raw_in, str):
+        ins = dict(re.findall(r"([DHW])\s*:\s*(-?\d+)", raw_in.replace("T:", "D:")))
+    if not outs and isinstance(raw_out, str):
+        outs = dict(re.findall(r"([DHW])\s*:\s*(-?\d+)", raw_out.replace("T:", "D:")))
     if not ins or not outs:
         raise Decline("sizes missing")
     r = Reasoning()
     sides = [s for s in "DHW" if s in ins]
+    r.values["input_text"] = ", ".join(f"{s}: {ins[s]}" for s in sides)
+    r.values["output_text"] = ", ".join(f"{s}: {outs[s]}" for s in "DHW" if s in outs)
+    r.numbers["input_size"] = Shape(int(ins[s]) for s in sides)
+    r.numbers["output_size"] = Shape(int(outs[s]) for s in "DHW" if s in outs)
     r.steps.append(
         "Input → output per side: "
         + "; ".join(f"{s}: {ins[s]} → {outs.get(s, '?')}" for s in sides)

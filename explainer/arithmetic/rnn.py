@@ -289,6 +289,13 @@ def hidden_size(ctx: Context) -> Reasoning:
         f"{state} = torch.zeros({expected[0]}, {'batch, ' if batched else ''}{expected[-1]})"
         f"   # {expected}: [num_layers * num_directions, N, hidden_size]"
     ) + str(r.values.get("projection", ""))
+    if r.fix_values.get("build_in_forward") and batched:
+        r.fix_code = (
+            "# inside the model's forward(): each DataParallel replica builds its own state\n"
+            f"{state} = torch.zeros({expected[0]}, x.size(0), {expected[-1]}, device=x.device)"
+            "   # x: [N, T, F], batch_first=True\n"
+            "out, h = self.rnn(x, " + state + ")"
+        )
     return r
 
 
@@ -369,11 +376,43 @@ def _batch_cause(
             )
         )
         return f"the RNN reads the sequence length ({fmt(want)}) as the batch"
+    if _multi_gpu(ctx) and got and (want % got == 0 or got % want == 0):
+        k = max(want, got) // min(want, got)
+        r.steps.append(
+            f"{fmt(max(want, got))} = {k} × {fmt(min(want, got))}: one GPU's share. "
+            "nn.DataParallel splits every tensor argument along dim 0, but the hidden state has "
+            "its batch on dim 1 (and a time-first input has it on dim 1 too), so the replicas "
+            "get the batch cut on one tensor and not on the other."
+        )
+        r.fix_values["batch"] = want
+        r.fix_values["build_in_forward"] = True
+        r.values["fix_hint"] = (
+            f"Create {state} inside forward() from the input each replica receives "
+            f"(torch.zeros(L·D, x.size(0), H, device=x.device) with batch_first=True), instead "
+            "of passing it in; or pass it batch-first and transpose it inside forward()."
+        )
+        return (
+            f"under nn.DataParallel the batch is split over {k} GPUs along dim 0, which is not "
+            f"{state}'s batch dim: one replica sees a batch of {fmt(want)} with a {state} for "
+            f"{fmt(got)}"
+        )
     r.fix_values["batch"] = want
     return (
         f"{state} was built for a batch of {fmt(got)} but this batch has {fmt(want)}: a "
         "smaller last batch (drop_last=True), a fixed batch size, or a state carried over "
         "from the previous batch; build it from x.size()"
+    )
+
+
+def _multi_gpu(ctx: Context) -> bool:
+    """The traceback or the prose says DataParallel / several GPUs."""
+    text = ctx.parsed.text + " " + " ".join(f.file for f in ctx.parsed.all_frames)
+    return bool(
+        re.search(
+            r"DataParallel|data_parallel\.py|parallel_apply|multi[- ]?GPU|multiple\s+GPUs",
+            text,
+            re.I,
+        )
     )
 
 

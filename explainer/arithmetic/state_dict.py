@@ -161,6 +161,8 @@ WEIGHT_KEYS = (
     "model_ema",
     "ema",
 )
+NORM_BUFFERS = ("num_batches_tracked", "running_mean", "running_var")
+WRAPPER_MODULES = ("DataParallel", "DistributedDataParallel")
 KNOWN_PREFIXES = {
     "module.": "nn.DataParallel / DistributedDataParallel, which name every key `module.…`",
     "_orig_mod.": "torch.compile, whose wrapper names every key `_orig_mod.…`",
@@ -643,6 +645,9 @@ def prefix_relation(lists: KeyLists) -> tuple[str, str, int] | None:
                 # that wrappers add are a safe guess.
                 if not shorter and prefix == "model.":
                     continue
+                # A model wrapped in DataParallel names its own keys `module.…` too.
+                if prefix == "module." and lists.module in WRAPPER_MODULES:
+                    continue
                 if (
                     longer
                     and all(k.startswith(prefix) for k in longer)
@@ -792,6 +797,142 @@ def wrapped_checkpoint(ctx: Context) -> Reasoning:
     if load is not None:
         r.suspects.append(
             call_suspect(load, "passes the whole checkpoint dict instead of its model weights", 0.9)
+        )
+    return r
+
+
+def _buffer_name(key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+def norm_buffers(ctx: Context) -> Reasoning:
+    """Every missing or unexpected key is a normalisation buffer (`num_batches_tracked`,
+    `running_mean`, `running_var`): the layers are the same, their buffers differ, because the
+    checkpoint and the model come from different PyTorch releases or norm-layer options."""
+    lists = key_lists(ctx.message)
+    keys = lists.missing + lists.unexpected
+    if not keys or not all(_buffer_name(k) in NORM_BUFFERS for k in keys):
+        raise Decline("not only normalisation buffers")
+    r = Reasoning()
+    _key_values(r, lists)
+    missing_kinds = sorted({_buffer_name(k) for k in lists.missing})
+    unexpected_kinds = sorted({_buffer_name(k) for k in lists.unexpected})
+    layers = sorted({k.rsplit(".", 1)[0] for k in keys})
+    r.values["buffers"] = ", ".join(sorted(set(missing_kinds) | set(unexpected_kinds)))
+    r.values["layer_count"] = len(layers)
+    load = _load_call(ctx)
+    model = _receiver(load)
+    state, define = _state_expr(load)
+    lines = [define.rstrip("\n")] if define else []
+    r.steps.append(
+        f"Every listed key is a buffer of a normalisation layer ({r.values['buffers']}), in "
+        f"{len(layers)} layer(s) such as `{layers[0]}`: no weight or bias is missing, so the "
+        "architecture matches and the layers' parameter names agree."
+    )
+    stats = ("running_mean", "running_var")
+    if not lists.missing and unexpected_kinds == ["num_batches_tracked"]:
+        r.values["headline"] = (
+            "the checkpoint has BatchNorm's num_batches_tracked counters, which this model's "
+            "norm layers do not have"
+        )
+        r.values["cause_text"] = (
+            "BatchNorm gained the num_batches_tracked buffer in PyTorch 0.4.1: a checkpoint "
+            "saved by 0.4.1 or later carries it, and an older PyTorch (or a custom or frozen "
+            "BatchNorm that only registers running_mean/running_var) has no place for it. The "
+            "counter only matters for momentum=None (cumulative averaging), so the weights "
+            "themselves load fine without it."
+        )
+        r.values["fix_text"] = (
+            "Drop the num_batches_tracked keys (or load with strict=False), or run the PyTorch "
+            "release the checkpoint was saved with."
+        )
+        lines += [
+            f"{state} = {{k: v for k, v in {state}.items()"
+            ' if not k.endswith("num_batches_tracked")}',
+            f"{model}.load_state_dict({state})",
+            f"# or: {model}.load_state_dict({state}, strict=False), or upgrade PyTorch to >= 0.4.1",
+        ]
+        r.fix_values["drop_keys"] = "num_batches_tracked"
+    elif not lists.unexpected and missing_kinds == ["num_batches_tracked"]:
+        r.values["headline"] = (
+            "the model's BatchNorm layers expect num_batches_tracked counters that the "
+            "checkpoint lacks"
+        )
+        r.values["cause_text"] = (
+            "The checkpoint was saved by PyTorch < 0.4.1, before BatchNorm had the "
+            "num_batches_tracked buffer (current releases add it on load only when the state "
+            "dict still carries its version metadata; a dict rebuilt key by key loses it). The "
+            "counter only matters for momentum=None, so starting it at 0 is harmless."
+        )
+        r.values["fix_text"] = "Load with strict=False: the counters start at 0."
+        lines.append(f"{model}.load_state_dict({state}, strict=False)   # the counters start at 0")
+        r.fix_values["strict"] = False
+    elif not lists.missing and set(stats) <= set(unexpected_kinds):
+        r.values["headline"] = (
+            "the checkpoint's norm layers kept running statistics, the model's do not"
+        )
+        r.values["cause_text"] = (
+            "The checkpoint was saved from norm layers that track running statistics, and the "
+            "model builds them with track_running_stats=False: InstanceNorm has defaulted to "
+            "False since PyTorch 0.4 (older pix2pix/CycleGAN-style checkpoints still carry the "
+            "buffers), and a BatchNorm built with track_running_stats=False has none either."
+        )
+        r.values["fix_text"] = (
+            "Build the norm layers as the checkpoint was trained (track_running_stats=True), or, "
+            "for InstanceNorm that does not use them, drop the running statistics from the "
+            "checkpoint."
+        )
+        lines += [
+            f"{state} = {{k: v for k, v in {state}.items()",
+            '         if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))}',
+            f"{model}.load_state_dict({state})",
+            "# or build the layers with track_running_stats=True to use the saved statistics",
+        ]
+        r.fix_values["track_running_stats"] = True
+    elif not lists.unexpected and set(stats) <= set(missing_kinds):
+        r.values["headline"] = (
+            "the model's norm layers track running statistics that the checkpoint does not have"
+        )
+        r.values["cause_text"] = (
+            "The model builds its norm layers with track_running_stats=True (BatchNorm's "
+            "default), while the checkpoint was saved from layers without running statistics "
+            "(track_running_stats=False, or InstanceNorm/GroupNorm where the model has "
+            "BatchNorm). Loading with strict=False would leave running_mean = 0 and "
+            "running_var = 1, which changes every eval-mode output."
+        )
+        r.values["fix_text"] = (
+            "Build the norm layers as the checkpoint was trained (track_running_stats=False, or "
+            "the same norm class), or recompute the statistics after loading with strict=False."
+        )
+        lines += [
+            "# build the model with the norm layers the checkpoint was trained with, e.g.",
+            "# nn.BatchNorm2d(C, track_running_stats=False); or recompute the statistics:",
+            f"{model}.load_state_dict({state}, strict=False)",
+            f"{model}.train()",
+            "with torch.no_grad():",
+            "    for x, _ in loader:   # a few hundred samples refill running_mean/var",
+            f"        {model}(x)",
+        ]
+        r.fix_values["track_running_stats"] = False
+    else:
+        r.values["headline"] = "they name the same layers, but their normalisation buffers differ"
+        r.values["cause_text"] = (
+            "The norm layers are configured differently on the two sides (track_running_stats, "
+            "or BatchNorm against InstanceNorm/GroupNorm), or the checkpoint comes from another "
+            "PyTorch release: only buffers differ, never the weights."
+        )
+        r.values["fix_text"] = (
+            "Build the norm layers with the options the checkpoint was saved with, or load with "
+            "strict=False after checking that only buffers are skipped."
+        )
+        lines += [
+            f"result = {model}.load_state_dict({state}, strict=False)",
+            "print(result.missing_keys, result.unexpected_keys)   # only norm buffers",
+        ]
+    r.fix_code = "\n".join(lines)
+    if load is not None:
+        r.suspects.append(
+            call_suspect(load, "loads a checkpoint whose norm layers keep other buffers", 0.7)
         )
     return r
 
