@@ -118,6 +118,8 @@ def _warning_notes(parsed: ParsedText, kb: KnowledgeBase) -> list[str]:
         return []
     notes: list[str] = []
     for warning in parsed.warnings[:5]:
+        if warning.message.strip() in parsed.error.message:
+            continue  # the warning is what was explained
         alone = ParsedText(text=warning.message, error=None, warnings=[warning])
         match = next(find_matches(alone, kb.entries()), None)
         if match is not None:
@@ -173,6 +175,8 @@ def _matched_lines(match: Match) -> str:
 
 def _build(match: Match, parsed: ParsedText, source: Any, arithmetic: bool = True) -> Explanation:
     entry = match.entry
+    # A warning explained although an exception ended the run: say so.
+    ended = parsed.error if match.candidate.origin == "warning" else None
     if parsed.error is None:
         # A warning or a bare message: it becomes the error the explanation reports.
         kind = match.candidate.type if match.candidate.origin == "warning" else None
@@ -228,8 +232,19 @@ def _build(match: Match, parsed: ParsedText, source: Any, arithmetic: bool = Tru
         suspects=suspects,
         references=entry.references,
         confidence=_confidence(entry, match, reasoning),
-        notes=reasoning.notes,
+        notes=_ended_note(ended) + reasoning.notes,
     )
+
+
+def _ended_note(ended: ErrorBlock | None) -> list[str]:
+    """When a warning is explained although the run ended with an exception nothing knew."""
+    if ended is None or not ended.message.strip():
+        return []
+    first = ended.message.strip().splitlines()[0][:200]
+    return [
+        f"The run ended with {ended.type or 'an error'}: {first}, which the knowledge base does "
+        "not know; the warning printed before it is explained here, and is likely its cause."
+    ]
 
 
 def fill_or(template: str, values: dict[str, Any]) -> str:

@@ -67,12 +67,17 @@ def candidates(parsed: ParsedText) -> list[Candidate]:
         tail = [line for line in parsed.text.splitlines() if line.strip()][-12:]
         if tail:
             out.append(Candidate("\n".join(tail), "text", None))
-    elif not error.message.strip():
-        # A traceback cut before its last line: the message may be printed above it
-        # (`!!! Exception during processing !!! <message>`, a logger's line).
-        prose = [line for line in parsed.text.splitlines() if _is_prose(line)][-12:]
-        if prose:
-            out.append(Candidate("\n".join(prose), "text", None, error))
+    else:
+        if not error.message.strip():
+            # A traceback cut before its last line: the message may be printed above it
+            # (`!!! Exception during processing !!! <message>`, a logger's line).
+            prose = [line for line in parsed.text.splitlines() if _is_prose(line)][-12:]
+            if prose:
+                out.append(Candidate("\n".join(prose), "text", None, error))
+        # Tried only when nothing matched the exceptions: a run that ended with another
+        # library's error after a PyTorch warning (the warning is the silent bug).
+        for warning in parsed.warnings:
+            out.append(Candidate(warning.message, "warning", warning.category, _block(warning)))
     return out
 
 
@@ -101,18 +106,24 @@ def _block(warning: WarningLine) -> ErrorBlock:
 
 
 WRAPPED_NUMBER = std_re.compile(r"(?<=\d)\n[ \t]*(?=\d)")
+MARKDOWN_EMPHASIS = std_re.compile(r"\*\*|`+|(?<![\w])__|__(?![\w])")
 
 
 def variants(text: str) -> list[str]:
     """The text as written, with whitespace collapsed, and with line breaks removed; a number a
-    terminal broke in two (`input[4, 64, 158, 15` / `8]`) is mended first in every form."""
+    terminal broke in two (`input[4, 64, 158, 15` / `8]`) is mended first in every form, and
+    markdown emphasis inside a message (`**Using a target size ...**`) gives more forms."""
     text = WRAPPED_NUMBER.sub("", text)
-    collapsed = WHITESPACE.sub(" ", text).strip()
-    joined = WHITESPACE.sub(" ", text.replace("-\n", "").replace("\n", "")).strip()
-    out = [text]
-    for v in (collapsed, joined):
-        if v not in out:
-            out.append(v)
+    bases = [text]
+    if "**" in text or "`" in text or "__" in text:
+        bases.append(MARKDOWN_EMPHASIS.sub("", text))
+    out: list[str] = []
+    for base in bases:
+        collapsed = WHITESPACE.sub(" ", base).strip()
+        joined = WHITESPACE.sub(" ", base.replace("-\n", "").replace("\n", "")).strip()
+        for v in (base, collapsed, joined):
+            if v not in out:
+                out.append(v)
     return out
 
 

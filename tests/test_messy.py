@@ -182,7 +182,14 @@ def message_above_cut_traceback(text: str) -> str:
     return "!!! Exception during processing !!! " + message + "\n" + "\n".join(body[:-2]) + "\n"
 
 
+def bold_inside(text: str) -> str:
+    """Markdown emphasis around the message, inside the line: `RuntimeError: **...**`."""
+    kind, message = _final_line(text).split(": ", 1)
+    return f"{kind}: **{message}**\n"
+
+
 MESSAGE_ONLY: dict[str, Callable[[str], str]] = {
+    "bold_inside": bold_inside,
     "lowercase": lowercase_retyped,
     "quoted": quoted_in_prose,
     "above_cut_traceback": message_above_cut_traceback,

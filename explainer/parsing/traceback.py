@@ -375,11 +375,13 @@ def find_warnings(lines: list[str]) -> list[WarningLine]:
                 parts[-1] += nxt.strip()  # a number the terminal broke in two: `204` / `0`
             else:
                 parts.append(nxt.strip())
+        # A progress bar without a newline runs into the warning: `... 3.72s/it]/home/u/loss.py`.
+        file = re.split(r"[\s\]|]", m["file"])[-1] if m["file"] else None
         found.append(
             WarningLine(
                 category=m["cat"],
                 message=" ".join(parts),
-                file=m["file"],
+                file=file or None,
                 line=int(m["line"]) if m["line"] else None,
                 code=code,
             )
