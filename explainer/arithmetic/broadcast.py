@@ -1504,3 +1504,56 @@ def expand_overlap(ctx: Context) -> Reasoning:
         "# or: y = x.repeat(n, 1)  (copies), or make the write out of place: y = y + z"
     )
     return r
+
+
+# -- PyTorch 0.1: no broadcasting at all ----------------------------------------------------------
+
+LEGACY_OPS = {"div": "/", "mul": "*", "add": "+", "sub": "-", "cmul": "*", "cdiv": "/"}
+
+
+def legacy_sizes(ctx: Context) -> Reasoning:
+    """`sizes do not match at .../THCTensorMathPointwise.cu` (PyTorch 0.1.x): an elementwise op
+    on tensors with different element counts, before broadcasting existed (0.2)."""
+    r = Reasoning()
+    r.steps.append(
+        "PyTorch 0.1 had no broadcasting: add, sub, mul and div needed both tensors to have the "
+        "same number of elements. Broadcasting came in 0.2; until then a per-row value had to be "
+        "expanded by hand."
+    )
+    where = ctx.where
+    code = (where.code or "") if where else ""
+    a = b = None
+    m = re.search(r"torch\.(\w+)\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)", code)
+    if m and m.group(1) in LEGACY_OPS:
+        a, b = m.group(2), m.group(3)
+        op = LEGACY_OPS[m.group(1)]
+    else:
+        pair = _binary_operands(code) if code else None
+        if pair:
+            a, b = pair
+        op = next((o for o in ("/", "*", "+", "-") if f" {o} " in code), "/")
+    if a and b:
+        r.steps.append(
+            f"`{code.strip()}`: {a} and {b} differ in size, typically {a} [N, D] against a "
+            f"per-row {b} ([N] or [N, 1], a norm or a mean)."
+        )
+        r.values["operands"] = f"{a} and {b}"
+        r.fix_code = (
+            f"{b} = {b}.view(-1, 1).expand_as({a})   # PyTorch 0.1: make the sizes equal by hand\n"
+            f"out = {a} {op} {b}\n"
+            f"# PyTorch >= 0.2 broadcasts: {a} {op} {b}.view(-1, 1); "
+            "F.normalize(x, dim=1) for an L2 norm"
+        )
+        if where is not None:
+            r.suspects.append(
+                Suspect(
+                    where.file, where.line or 0, code.strip(), "operands of different sizes", 0.8
+                )
+            )
+    else:
+        r.values["operands"] = "the two tensors"
+        r.fix_code = (
+            "b = b.view(-1, 1).expand_as(a)   # PyTorch 0.1: expand by hand to a's size\n"
+            "# PyTorch >= 0.2 broadcasts size-1 dims for you"
+        )
+    return r

@@ -10,6 +10,7 @@ Channels are dim 1 of the input, NCHW (N batch, C channels, H×W the map); a con
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 from explainer.arithmetic import Context, Decline, Reasoning
@@ -207,6 +208,8 @@ def _channel_mismatch(
         r.fix_code = code
         return r
     story = _source_story(ctx, r, expected, got, out_channels, ndim, transposed, groups)
+    if not story and groups > 1 and not transposed and got % groups:
+        story = _grouped_story(ctx, r, weight, expected, got, groups, conv_name)
     if not story:
         story = _data_story(ctx, r, inp, expected, got, groups)
     r.values["channel_story"] = story
@@ -325,6 +328,94 @@ def _fixed_line(layer: ChannelLayer, fixed: str, groups: int) -> str:
     return line
 
 
+def _grouped_story(
+    ctx: Context,
+    r: Reasoning,
+    weight: Shape,
+    expected: int,
+    got: int,
+    groups: int,
+    conv_name: str,
+) -> str:
+    """A grouped (depthwise) conv given a channel count that groups does not divide: rebuilding
+    it with in_channels=got and the same groups is impossible, so say where the channels went."""
+    out = weight[0]
+    kernel = _kernel_text(weight)
+    depthwise = weight[1] == 1
+    r.fix_values.pop("in_channels", None)
+    if depthwise:
+        mult = out // groups if groups else 1
+        shape = "×".join(str(k) for k in weight[2:])
+        per = str(mult) if mult > 1 else "one"
+        r.steps.append(
+            f"The conv is depthwise: groups = in_channels = {fmt(expected)}, {per} "
+            f"{shape} filter{'s' if mult > 1 else ''} per channel. in_channels must be divisible "
+            f"by groups, so it cannot be rebuilt for {fmt(got)} channel{'s' if got != 1 else ''} "
+            f"with groups={groups}: a depthwise conv on {fmt(got)} channel"
+            f"{'s' if got != 1 else ''} has groups={got} and {got * mult} outputs."
+        )
+        if got == 1:
+            r.steps.append(
+                f"A 1-channel tensor at a depthwise layer built for {fmt(expected)} channels: "
+                "a grayscale image (or one-channel map) reached a layer that filters the "
+                f"{fmt(expected)} feature channels the layers before it should have made."
+            )
+            where = (
+                " It is a grayscale image (or a one-channel map) where the model expects "
+                f"the {expected} feature channels of the layers before this one: the model was "
+                "built for another number of input channels, or the layers that should widen "
+                "the channels were skipped."
+            )
+        else:
+            where = (
+                f" The layers before it give {got} channels where {expected} were planned: a "
+                "changed width, or a skipped layer."
+            )
+        r.values["fix_advice"] = (
+            f"Feed the depthwise conv the {expected} channels it filters: find where the "
+            f"{got}-channel tensor comes from. Rebuilding it for {got} channel"
+            f"{'s' if got != 1 else ''} means groups={got} as well, and then it outputs "
+            f"{got * mult}, not {out}."
+        )
+        r.fix_values.update(in_channels=got, groups=got)
+        lines = [
+            f"print(x.shape)   # the depthwise conv needs [N, {expected}, ...]; this tensor has "
+            f"{got} channel{'s' if got != 1 else ''}",
+        ]
+        if got == 1:
+            lines.append(
+                "# grayscale images into a model built for RGB: x = x.repeat(1, 3, 1, 1), or "
+                "build the model with 1 input channel"
+            )
+        lines.append(
+            f"nn.{conv_name}({got}, {got * mult}, kernel_size={kernel}, groups={got})   # "
+            f"in_channels must stay divisible by groups; the next layer then gets {got * mult}"
+        )
+        r.fix_code = "\n".join(lines)
+        return (
+            f" The conv is depthwise (groups={groups}): in_channels must stay divisible by "
+            f"groups, so it cannot just be rebuilt with in_channels={got}.{where}"
+        )
+    g = math.gcd(got, out)
+    r.steps.append(
+        f"in_channels and out_channels must both be divisible by groups: {fmt(got)} is not "
+        f"divisible by {groups}, so the conv cannot keep groups={groups} for this input; "
+        f"gcd({got}, {out}) = {g} is the largest groups that divides both."
+    )
+    r.values["fix_advice"] = (
+        f"Give the input {expected} channels, or rebuild the conv for {got} with a groups "
+        f"that divides both {got} and {out} (groups={g})."
+    )
+    r.fix_values.update(in_channels=got, groups=g)
+    r.fix_code = (
+        f"nn.{conv_name}({got}, {out}, kernel_size={kernel}, groups={g})   # groups must divide "
+        f"in_channels ({got}) and out_channels ({out})"
+    )
+    return (
+        f" With groups={groups} the conv needs a channel count divisible by {groups}; {got} is not."
+    )
+
+
 def _data_story(
     ctx: Context, r: Reasoning, inp: Shape, expected: int, got: int, groups: int
 ) -> str:
@@ -350,6 +441,39 @@ def _data_story(
         return (
             f" The input is most likely {got} single-channel images [N, H, W] without the "
             "channel dim: PyTorch read the batch as channels."
+        )
+    if got == 1 and expected > 1 and inp[0] == expected and len(inp) >= 4 and groups == 1:
+        # [C, H, W] made a batch with unsqueeze(1): the channels became the batch.
+        spatial = ", ".join(str(d) for d in inp[2:])
+        r.steps.append(
+            f"The batch dim holds {expected}, exactly the channel count the conv expects, and "
+            f"the channel dim holds 1: [{expected}, 1, {spatial}] is one [{expected}, {spatial}] "
+            f"image given its batch dim with unsqueeze(1) instead of unsqueeze(0), so its "
+            f"{expected} channels became {expected} one-channel images."
+        )
+        r.fix_values.pop("in_channels", None)
+        r.fix_values["unsqueeze"] = 0
+        r.values["fix_advice"] = (
+            f"Add the batch dim in front: x.unsqueeze(0) on the [{expected}, {spatial}] image "
+            f"(not unsqueeze(1)), or x.transpose(0, 1) on this tensor. If these really are "
+            f"{expected} grayscale images, repeat them to {expected} channels instead."
+        )
+        r.fix_code = (
+            f"x = image.unsqueeze(0)   # [{expected}, {spatial}] → [1, {expected}, {spatial}]; "
+            "unsqueeze(1) gave the batch the channels\n"
+            f"# or, on the tensor as it is: x = x.transpose(0, 1)   # [{expected}, 1, ...] → "
+            f"[1, {expected}, ...]"
+        )
+        for call in ctx.source.calls("unsqueeze"):
+            dim = call.args[0].strip() if call.args else call.kwargs.get("dim", "").strip()
+            if dim == "1":
+                r.suspects.append(call_suspect(call, "unsqueeze(1) puts the batch dim second", 0.8))
+        _where_suspect(ctx, r, "feeds the image with its channels in the batch dim", 0.5)
+        return (
+            f" The input is [{expected}, 1, {spatial}]: the batch equals the {expected} channels "
+            f"the conv expects, the mark of an image [{expected}, {spatial}] given its batch dim "
+            "with unsqueeze(1) instead of unsqueeze(0) — its channels became the batch (it is "
+            "not a grayscale batch unless you really have exactly that many one-channel images)."
         )
     kinds = {1: "grayscale", 3: "RGB", 4: "RGBA"}
     if expected in kinds and got in kinds and expected != got:

@@ -1578,3 +1578,56 @@ def glu(ctx: Context) -> Reasoning:
     )
     r.suspects += frame_suspect(ctx.where, "the GLU call", 0.5)
     return r
+
+
+def thnn_dim(ctx: Context) -> Reasoning:
+    """`invalid argument 4: dim out of range (got -1, but input has 3 dims) at
+    .../THNN/generic/LogSoftMax.c`: PyTorch 0.2's THNN softmax kernels took only 0..n-1."""
+    got, n = ctx.need_int("got"), ctx.need_int("ndim")
+    text = ctx.message + " " + ctx.parsed.text
+    op = (
+        "log_softmax"
+        if re.search(r"LogSoftMax|log_softmax", text)
+        else "softmax"
+        if re.search(r"SoftMax|softmax", text)
+        else "the op"
+    )
+    r = Reasoning()
+    r.values.update(op=op, ndim=n, hi=n - 1, got=got)
+    r.steps.append(
+        f"The input has {n} dims; this kernel (THNN, PyTorch 0.2) numbered them 0 … {n - 1} "
+        "only, and checked dim against that range."
+    )
+    if -n <= got < 0:
+        fixed = n + got
+        r.steps.append(
+            f"dim={got} means dim {fixed} (counted from the end) in every later release, but "
+            "this one did not wrap negative dims, so it called it out of range."
+        )
+        r.values["story"] = (
+            f"dim={got} is a valid dim of a {n}-D tensor ({got} = {fixed}), but PyTorch 0.2's "
+            f"THNN {op} did not count negative dims from the end: it accepted only 0 … {n - 1}. "
+            "Later releases accept negative dims."
+        )
+        r.values["fix_text"] = (
+            f"Pass the dim as a non-negative number: dim={fixed} (x.dim() - {-got}), or upgrade "
+            "PyTorch."
+        )
+        r.fix_values["dim"] = fixed
+        call = op if op != "the op" else "softmax"
+        r.fix_code = (
+            f"F.{call}(x, dim=x.dim() - {-got})   # = {fixed} here; PyTorch 0.2 took no "
+            "negative dims"
+        )
+        return r
+    r.values["story"] = (
+        f"dim={got} does not exist: a {n}-D input has dims 0 … {n - 1}. The tensor has fewer "
+        "dims than the code assumes (a single sample without its batch dim, or a squeeze that "
+        "removed one)."
+    )
+    r.values["fix_text"] = f"Use a dim between 0 and {n - 1}, or give the input the dims it lacks."
+    r.fix_code = f"print(x.shape)   # {n} dims: dim must be 0 … {n - 1} in this release"
+    where = ctx.where
+    if where is not None and where.line is not None:
+        r.suspects.append(Suspect(where.file, where.line, where.code or "", "passes the dim", 0.5))
+    return r

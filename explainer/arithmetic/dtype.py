@@ -105,6 +105,11 @@ TYPE_NAME = re.compile(
 )
 
 
+# Legacy `for argument #N 'name'` names that are a layer's parameters (addmm's mat2 is the
+# Linear's weight, conv's weight and bias); any other argument is an ordinary tensor.
+WEIGHT_ARGS = ("mat2", "weight", "bias", "weight_ih", "weight_hh")
+
+
 def norm_dtype(raw: str | None) -> str | None:
     """`Double`, `double`, `torch.float64`, `c10::Half`, `long int` -> torch's dtype name."""
     if not raw:
@@ -112,6 +117,8 @@ def norm_dtype(raw: str | None) -> str | None:
     text = raw.strip().strip("'\"`()")
     text = re.sub(r"^torch\.", "", text)
     key = re.sub(r"\s+", " ", text).lower()
+    # MSVC spells C++ type names with their kind: `struct c10::Half`, `class c10::complex<float>`.
+    key = re.sub(r"^(?:struct|class) ", "", key)
     if key in ALIASES:
         return ALIASES[key]
     tensor = tensor_type(raw)
@@ -241,8 +248,13 @@ def cast_story(
     pair: Pair,
     data_name: str = "the input",
     params_name: str = "the layer's weight",
+    weights: bool = True,
 ) -> None:
-    """Steps, fix values, fix code and suspects for data of one dtype meeting weights of another."""
+    """Steps, fix values, fix code and suspects for data of one dtype meeting weights of another
+    (`weights=False`: two ordinary tensors, no layer's parameters involved)."""
+    if not weights:
+        _operands_story(ctx, r, pair, data_name, params_name)
+        return
     want = target_dtype(pair)
     r.fix_values["dtype"] = want
     r.values.update(
@@ -326,6 +338,63 @@ def cast_story(
     r.suspects.extend(
         where_suspect(
             ctx, f"{data_name} ({label(pair.data)}) meets {params_name} ({label(pair.params)}) here"
+        )
+    )
+
+
+def _operands_story(
+    ctx: Context, r: Reasoning, pair: Pair, first_name: str, second_name: str
+) -> None:
+    """Two tensors of an elementwise op (`other`, `exponent`, ...) disagree: neither is a
+    model's weight, so the story is where the odd tensor was made, not model.float()."""
+    want = pair.data if pair.data in FLOATS and pair.data != "float64" else target_dtype(pair)
+    odd = pair.params if pair.params != want else pair.data
+    odd_name = second_name if odd == pair.params else first_name
+    r.fix_values["dtype"] = want
+    r.values.update(
+        data_dtype=label(pair.data),
+        params_dtype=label(pair.params),
+        target_dtype=want,
+        data_name=first_name,
+        params_name=second_name,
+        data_subject=first_name[:1].upper() + first_name[1:],
+        odd_dtype=label(odd),
+    )
+    r.steps.append(
+        f"{first_name[:1].upper() + first_name[1:]}: {label(pair.data)}; {second_name}: "
+        f"{label(pair.params)}. Both are ordinary tensors of the op at this line, not a "
+        "layer's parameters: the model's dtype is not involved."
+    )
+    if odd == "float64":
+        story = (
+            "a float64 tensor usually comes from numpy (torch.from_numpy, torch.tensor of a "
+            "numpy array, arrays of Python floats), while tensors that torch makes and model "
+            "outputs are float32: often one side was built from numpy (ground truth, boxes, "
+            "labels) and meets a float32 one"
+        )
+        code = (
+            "t = t.float()   # the float64 operand, or cast where it is made: "
+            "torch.from_numpy(array).float()"
+        )
+    elif odd in INTS:
+        story = (
+            f"the {label(odd)} tensor holds integers (indices, counts, labels) and meets "
+            "floating-point values in arithmetic that needs one dtype"
+        )
+        code = f"t = t{cast(want)}   # the {label(odd)} operand"
+    elif odd in ("float16", "bfloat16"):
+        story = f"one side was cast to {odd} by hand and the other was not"
+        code = f"t = t{cast(want)}   # the {label(odd)} operand; or torch.autocast for both"
+    else:
+        story = "the two tensors were created with different dtypes"
+        code = f"t = t{cast(want)}   # the {label(odd)} operand"
+    r.values["origin_story"] = story
+    r.steps.append(story[:1].upper() + story[1:] + ".")
+    r.fix_code = f"# cast {odd_name} ({label(odd)}) to {want} before the op:\n{code}"
+    r.suspects.extend(origin_suspects(ctx, odd))
+    r.suspects.extend(
+        where_suspect(
+            ctx, f"{first_name} ({label(pair.data)}) meets {second_name} ({label(pair.params)})"
         )
     )
 
@@ -501,11 +570,23 @@ def scalar_type(ctx: Context) -> Reasoning:
         "weight": "the weight",
         "input": "the input",
         "self": "the first operand",
+        "other": "the second operand",
     }.get(arg)
+    weights = True
     if arg in ("mat1", "input", "self"):
         data, params, names = got, expected, ("the input", "the weights")
-    elif arg:
+    elif arg in WEIGHT_ARGS:
         data, params, names = expected, got, ("the input", "the weights")
+    elif arg:
+        # `other`, `exponent`, `tensor2`, `end`: the second tensor of an elementwise op.
+        data, params, names = expected, got, ("the first operand", f"argument '{arg}'")
+        weights = False
+        r.fix_values["operand"] = arg
+        r.values["why_note"] = (
+            f" Argument '{arg}' is the second tensor of an elementwise op, not a layer's "
+            f"weight: two ordinary tensors of the line that raised disagree, and the "
+            f"{label(got)} one should be {label(expected)}."
+        )
     elif expected == "float32" or got != "float32":
         data, params, names = got, expected, ("one operand", "another operand")
     else:
@@ -521,7 +602,7 @@ def scalar_type(ctx: Context) -> Reasoning:
             f"found another operand of {label(got)}: bmm/matmul on 3-D tensors, "
             "convolutions without bias, grid_sample and many kernels say it this way."
         )
-    cast_story(ctx, r, Pair(data=data, params=params), *names)
+    cast_story(ctx, r, Pair(data=data, params=params), *names, weights=weights)
     return r
 
 

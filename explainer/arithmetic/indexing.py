@@ -322,11 +322,13 @@ def value_shape(ctx: Context) -> Reasoning:
             "on the selected rows only (value[mask], or model(inputs[mask]))."
         )
     r.values["cause"] = cause
+    r.values["fix_text"] = f"Compute the value for the selected elements only, with shape {result}."
     r.fix_values["value_shape"] = list(result)
     r.fix_code = "x[mask] = values[mask]   # or values computed from the selected rows only"
     stmt = frame_statement(ctx, ctx.where) if ctx.where else ""
     m = re.search(r"=\s*(\w+)\s*$", stmt.split("\n")[0])
-    if m:
+    permuted = _permuted_value(r, value, result, stmt)
+    if m and not permuted:
         found = _assignment_of(ctx, m.group(1))
         if found:
             r.suspects.append(
@@ -340,6 +342,45 @@ def value_shape(ctx: Context) -> Reasoning:
             )
     r.suspects += frame_suspect(ctx.where, "assigns a value of another shape to the selection", 0.6)
     return r
+
+
+def _permuted_value(r: Reasoning, value: Shape, result: Shape, stmt: str) -> bool:
+    """The value holds the selection's sizes in another order ([31564, 128] for [128, 31564]):
+    a transpose (or permute) away, typically because a slice before the advanced indices keeps
+    its dim in front (`x[:, idx] = v` selects [C, P] where v is [P, C])."""
+    if len(value) != len(result) or len(value) < 2 or value == result:
+        return False
+    if sorted(value) != sorted(result) or len(set(result)) != len(result):
+        return False
+    order = [list(value).index(size) for size in result]
+    two = len(value) == 2
+    op = ".t()" if two else f".permute({', '.join(map(str, order))})"
+    r.steps.append(
+        f"The value {value} has the selection's sizes in another order: value{op} is {result}. "
+        "Nothing is missing; the dims are swapped."
+    )
+    line = stmt.split("\n")[0].strip()
+    sliced = re.search(r"\[\s*:\s*,", line)
+    if sliced:
+        r.steps.append(
+            "The subscript starts with a slice (`[:, idx, ...]`): the sliced dim stays in "
+            "front of the dims the index tensors select, so the selection is [sliced, "
+            "indexed] while the value was built [indexed, sliced]."
+        )
+    r.values["cause"] = f"The value is the selection transposed ({value} vs {result}): " + (
+        "a slice before the index tensors keeps its dim first, so the value must be "
+        "[sliced, indexed]."
+        if sliced
+        else "it was built with its dims in the other order."
+    )
+    r.values["fix_text"] = f"Transpose the value to {result}: value{op}."
+    r.fix_values["permute"] = order
+    m = re.match(r"(.*?[^=!<>])=\s*([A-Za-z_][\w.]*)\s*$", line)
+    if m:
+        r.fix_code = f"{m.group(1).rstrip()} = {m.group(2)}{op}   # {value} → {result}"
+    else:
+        r.fix_code = f"x[index] = value{op}   # {value} → {result}"
+    return True
 
 
 def too_many_indices(ctx: Context) -> Reasoning:

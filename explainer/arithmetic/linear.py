@@ -13,6 +13,14 @@ from explainer.arithmetic.suspects import call_suspect, matching_calls, replace_
 from explainer.source import Call
 
 MATMUL_HINTS = ("torch.mm(", "torch.matmul(", "torch.bmm(", ".mm(", ".matmul(", " @ ", "einsum(")
+# Channel counts of common backbones' last feature map, for the unpooled-map story.
+BACKBONE_CHANNELS = {
+    512: "ResNet-18/34, VGG",
+    768: "ViT-B, ConvNeXt-T",
+    1024: "DenseNet-121, ConvNeXt-B",
+    1280: "EfficientNet-B0, MobileNetV2",
+    2048: "ResNet-50/101/152, Inception-v3",
+}
 LINEAR_HINTS = ("linear.py", "F.linear", "nn.Linear", "self.fc", "linear(", "Linear(")
 
 
@@ -53,6 +61,8 @@ def in_features(ctx: Context) -> Reasoning:
             fix_text=fix,
         )
         r.fix_code = code
+        return r
+    if _unpooled_map(r, rows, feats, need, out, layer):
         return r
     r.fix_values["in_features"] = feats
     r.values["ratio_note"] = _ratio_note(r, feats, need) + (
@@ -235,6 +245,49 @@ def _channels_last_input(
     return True
 
 
+def _unpooled_map(
+    r: Reasoning, rows: int, feats: int, need: int, out: int, layer: Call | None
+) -> bool:
+    """A few features (7) into a layer sized for a backbone's channels (2048): the side of an
+    unpooled 7×7 map reached the classifier, which was built for the globally pooled channels."""
+    if not 4 <= feats <= 16 or need < 256 or need % 64 or rows % feats:
+        return False
+    known = BACKBONE_CHANNELS.get(need)
+    r.steps.append(
+        f"{fmt(feats)} features against in_features={fmt(need)}: {fmt(need)} is a backbone's "
+        f"channel count{f' ({known})' if known else ''} and {fmt(feats)} the side of its last "
+        "feature map "
+        f"({feats}×{feats} for {feats * 32}-pixel images): nn.Linear took the map's last "
+        f"dimension, its width, as the features, and folded the other dims into the "
+        f"{fmt(rows)} rows."
+    )
+    r.values["ratio_note"] = (
+        f" {fmt(feats)} is the side of an unpooled {feats}×{feats} feature map: the classifier "
+        f"was built for the {fmt(need)} channels after global average pooling ([N, {need}, "
+        f"{feats}, {feats}] → [N, {need}]), and that pooling is missing (a replaced or removed "
+        "avgpool, a custom forward that skips it)."
+    )
+    r.values["layer_code"] = layer.code if layer else f"nn.Linear({need}, {out})"
+    r.values["fixed_in_expr"] = str(need)
+    r.values["fix_text"] = (
+        f"Pool the map before the layer (global average pooling, then flatten): "
+        f"in_features={fmt(need)} is right for [N, {fmt(need)}]; do not shrink it to {feats}."
+    )
+    r.fix_values["in_features"] = need
+    r.fix_values["global_pool"] = True
+    r.fix_code = (
+        f"x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)   # [N, {need}, {feats}, {feats}] "
+        f"-> [N, {need}]\n"
+        "# or nn.AdaptiveAvgPool2d(1) and nn.Flatten() before the Linear; a torchvision ResNet "
+        "has them unless model.avgpool was replaced"
+    )
+    if layer is not None:
+        r.suspects.append(
+            call_suspect(layer, f"in_features={fmt(need)} is right for the pooled channels", 0.3)
+        )
+    return True
+
+
 def _no_flatten_before(ctx: Context) -> bool:
     where = ctx.where
     if where is None or where.line is None or not ctx.source.lines(where.file):
@@ -264,6 +317,11 @@ def operands(ctx: Context) -> tuple[int, int, int, int]:
     )
     if not all(isinstance(v, int) for v in values):
         raise Decline("numbers missing")
+    if values[1] == values[2]:
+        # PyTorch raises this only when the inner sizes differ: equal ones mean the message was
+        # edited or retyped, or it comes from a kernel outside PyTorch's own check. There is no
+        # size arithmetic to give, and "2,112 ≠ 2,112" would be nonsense.
+        raise Decline("the printed inner sizes are equal: not a size mismatch PyTorch raised")
     return values  # type: ignore[return-value]
 
 

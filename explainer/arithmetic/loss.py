@@ -176,13 +176,75 @@ def frames_mention(ctx: Context, *words: str) -> bool:
 
 
 def warning_beside_other_error(ctx: Context) -> bool:
-    """The match is a warning, and the text ends on an exception that says something else."""
+    """The match is a warning, but the text ends on a PyTorch exception that says something
+    else: that exception is the question (another entry explains it), so decline.
+
+    A run that ended with another library's error (scikit-learn's `Found input variables with
+    inconsistent numbers of samples`, a numpy broadcast) after this warning is accepted: the
+    silent shape bug the warning reports is the usual cause of that error. When the warning
+    itself is the matched candidate, the matcher tried the final exception first, and no entry
+    explained it."""
     error = ctx.parsed.error
-    if getattr(ctx, "block", None) is not None or error is None or not error.message:
+    if error is None or not error.message.strip():
         return False
     if ctx.message in error.message or error.message in ctx.message:
         return False
-    return not (error.type or "").endswith("Warning")
+    if (error.type or "").endswith("Warning"):
+        return False
+    if _from_warning(ctx):
+        return False
+    return is_torch_error(error)
+
+
+def _from_warning(ctx: Context) -> bool:
+    """The matched text is a warning line of its own (not the exception or the raw text)."""
+    block = getattr(ctx, "block", None)
+    return (
+        block is not None
+        and block is not ctx.parsed.error
+        and ((block.type or "").endswith("Warning"))
+    )
+
+
+TORCH_FRAME = re.compile(r"[\\/](?:torch|torchvision|torchaudio)[\\/]")
+TORCH_TYPES = ("RuntimeError", "AcceleratorError", "OutOfMemoryError", "TorchRuntimeError")
+TORCH_WORDS = re.compile(
+    r"\btensors?\b|\btorch\b|\bcuda\b|cudnn|\bdtype\b|\bdevice\b|\bdim(?:ension)?\b|"
+    r"size\s+mismatch|must\s+match|cannot\s+be\s+multiplied|\bchannels\b|state_dict",
+    re.IGNORECASE,
+)
+
+
+def is_torch_error(error: object) -> bool:
+    """Whether an exception reads as PyTorch's own: raised in torch's files, a RuntimeError-like
+    type, or a message in torch's words (tensor, dim, dtype, device, ...)."""
+    frames = getattr(error, "frames", []) or []
+    if any(TORCH_FRAME.search(f.file or "") for f in frames):
+        return True
+    kind = (getattr(error, "type", None) or "").rsplit(".", 1)[-1]
+    if kind in TORCH_TYPES or (getattr(error, "type", None) or "").startswith("torch."):
+        return True
+    if getattr(error, "cpp_frames", None):
+        return True
+    return bool(TORCH_WORDS.search(getattr(error, "message", "") or ""))
+
+
+def other_error_notes(ctx: Context) -> list[str]:
+    """A note when the run ended with another library's error that this warning explains (the
+    matcher adds its own when the warning line itself was matched)."""
+    error = ctx.parsed.error
+    if error is None or not error.message.strip() or _from_warning(ctx):
+        return []
+    if ctx.message in error.message or error.message in ctx.message:
+        return []
+    if (error.type or "").endswith("Warning") or is_torch_error(error):
+        return []
+    first = error.message.strip().splitlines()[0][:200]
+    return [
+        f"The run ended with another error, {error.type or 'an exception'}: {first}. It is not "
+        "PyTorch's; the warning before it is explained here, and the shapes it reports are the "
+        "likely cause."
+    ]
 
 
 def has_frames(ctx: Context) -> bool:
@@ -1018,6 +1080,7 @@ def bce_target_size(ctx: Context) -> Reasoning:
     if tgt is None or inp is None:
         return _bce_numel(ctx)
     r = Reasoning()
+    r.notes.extend(other_error_notes(ctx))
     r.values["shapes_text"] = f": target {tgt}, input {inp}"
     lc = find_loss_call(ctx) if ctx.source.files() else None
     t_name = lc.target_text if lc else "target"
@@ -1178,6 +1241,7 @@ def broadcast_warning(ctx: Context) -> Reasoning:
     if warning_beside_other_error(ctx):
         raise Decline("the run ended on another error; the warning is not what it asks about")
     r = Reasoning()
+    r.notes.extend(other_error_notes(ctx))
     both = broadcast_shape(inp, tgt)
     r.steps.append(
         f"The loss compares input {inp} with target {tgt} element by element; aligned from the "

@@ -71,6 +71,91 @@ def _count(value: object) -> list[str]:
 
 # -- interpolate -----------------------------------------------------------------------------------
 
+CHANNEL_COUNTS = (1, 3, 4)
+
+
+def _size_with_channels(ctx: Context, r: Reasoning, sizes: list[int], n_in: int, what: str) -> bool:
+    """`size=labels.shape[1:]`: one value too many, and it is a channel count (3 of an RGB label
+    [N, H, W, 3], or C of [N, C, H, W]) next to the spatial sizes."""
+    if len(sizes) != n_in + 1 or n_in < 1:
+        return False
+    if sizes[-1] in CHANNEL_COUNTS and all(v > 4 for v in sizes[:-1]):
+        spatial, channels, layout = sizes[:-1], sizes[-1], "channels-last [N, H, W, C]"
+        take = f"shape[1:{n_in + 1}]"
+    elif sizes[0] in CHANNEL_COUNTS and all(v > 4 for v in sizes[1:]):
+        spatial, channels, layout = sizes[1:], sizes[0], "channels-first [N, C, H, W]"
+        take = f"shape[-{n_in}:]"
+    else:
+        return False
+    code = " ".join(ctx.frame_codes()) + " " + ctx.parsed.text
+    m = re.search(r"size\s*=\s*([A-Za-z_][\w.]*)\.(?:shape|size\(\))\s*\[\s*1\s*:\s*\]", code)
+    source = m.group(1) if m else None
+    shown = ", ".join(str(v) for v in sizes)
+    r.steps.append(
+        f"The size [{shown}] is {n_in} spatial size{'s' if n_in != 1 else ''} "
+        f"{spatial} plus {channels}, a channel count: it is the shape of a {layout} tensor "
+        f"without its batch dim"
+        + (f", `{source}.shape[1:]`" if source else "")
+        + ", where only its spatial sizes belong."
+    )
+    if source and channels == 3 and layout.startswith("channels-last"):
+        r.steps.append(
+            f"`{source}` is [N, {', '.join(map(str, spatial))}, 3]: a label or mask stored as an "
+            "RGB image. A segmentation target is usually a map of class ids [N, H, W]: convert "
+            "the colours to ids when loading, then its shape[1:] is the spatial size."
+        )
+    name = source or "target"
+    r.values["dims_advice"] = (
+        f"Pass only the spatial size, {spatial}: {name}.{take} instead of {name}.shape[1:], "
+        f"which carries the channel count {channels}."
+    )
+    r.fix_values["size"] = spatial
+    m = re.search(r"interpolate\(\s*([A-Za-z_][\w.]*)", code)
+    x = m.group(1) if m else "x"
+    r.fix_code = (
+        f"F.interpolate({x}, size={name}.{take}, ...)   # {tuple(spatial)}: the spatial dims only"
+    )
+    return True
+
+
+def _input_with_channels(ctx: Context, r: Reasoning, in_sizes: list[int], n_out: int) -> bool:
+    """The input has one spatial dim too many: a trailing channel count (an image read
+    channels-last and given two leading dims) or a stray dim of 1."""
+    if len(in_sizes) != n_out + 1 or n_out < 1:
+        return False
+    m = re.search(r"interpolate\(\s*([A-Za-z_][\w.]*)", " ".join(ctx.frame_codes()))
+    x = m.group(1) if m else "x"
+    if in_sizes[-1] in CHANNEL_COUNTS and all(v > 4 for v in in_sizes[:-1]):
+        c = in_sizes[-1]
+        hw = ", ".join(str(v) for v in in_sizes[:-1])
+        r.steps.append(
+            f"The input's last dim, {c}, is a channel count: the tensor is [N, C, {hw}, {c}], an "
+            f"image read channels-last ([{hw}, {c}], as PIL, OpenCV and imageio give it) that "
+            "got two leading dims instead of having its channels moved to dim 1."
+        )
+        r.values["dims_advice"] = (
+            f"Give the input [N, C, H, W]: keep one channel ({x}[..., 0]) of a one-channel map "
+            f"(a depth or disparity map saved as an image repeats it in its {c} channels), or "
+            "move a colour image's channels to dim 1."
+        )
+        r.fix_values["input_dims"] = n_out + 2
+        r.fix_code = (
+            f"{x} = {x}[..., 0]   # a one-channel map read as RGB: [N, 1, H, W, {c}] → "
+            "[N, 1, H, W]\n"
+            f"# a colour image: {x} = {x}.squeeze(1).permute(0, 3, 1, 2)   # → [N, {c}, H, W]"
+        )
+        return True
+    if in_sizes[0] == 1 and all(v > 1 for v in in_sizes[1:]):
+        r.steps.append(
+            f"The input's first spatial dim is 1: a stray dim ([N, C, 1, ...]) makes it "
+            f"{n_out + 3}-D, so F.interpolate sees {n_out + 1} spatial dims."
+        )
+        r.values["dims_advice"] = "Drop the stray dim of 1: x.squeeze(2) before the resize."
+        r.fix_values["input_dims"] = n_out + 2
+        r.fix_code = f"F.interpolate({x}.squeeze(2), size=...)   # [N, C, 1, H, W] → [N, C, H, W]"
+        return True
+    return False
+
 
 def interpolate_dims(ctx: Context) -> Reasoning:
     """`Input and output must have the same number of spatial dimensions, but got input with
@@ -102,7 +187,13 @@ def interpolate_dims(ctx: Context) -> Reasoning:
         f"{n_out} value{'s' if n_out != 1 else ''}."
     )
     need_dims = n_out + 2
-    if n_out - n_in == 2:
+    sizes = [int(float(v)) for v in listed] if what == "size" and listed else []
+    in_sizes = list(spatial) if isinstance(spatial, Shape) else []
+    if _size_with_channels(ctx, r, sizes, n_in, what) or _input_with_channels(
+        ctx, r, in_sizes, n_out
+    ):
+        pass
+    elif n_out - n_in == 2:
         r.steps.append(
             f"The input has {n_in + 2} dims: a bare map without batch and channel dims. "
             f"x[None, None] makes it [1, 1, ...] ({need_dims}-D)."
@@ -474,6 +565,91 @@ def pad_where(ctx: Context) -> Reasoning:
     """Pad checks with nothing to compute: point at the pad calls and the raising line."""
     r = Reasoning()
     _pad_suspects(ctx, r, str(ctx.get("mode") or ""))
+    return r
+
+
+ANTIALIAS_MODES = ("bilinear", "bicubic", "lanczos")
+INTERPOLATING_MODES = ("linear", "bilinear", "bicubic", "trilinear")
+
+
+def option_mode(ctx: Context) -> Reasoning:
+    """`align_corners option can only be set with the interpolating modes` and `Anti-alias
+    option is restricted to bilinear and bicubic modes and requires a 4-D tensor` (older:
+    `... only supported for bilinear and bicubic modes`, which does not say the rank)."""
+    antialias = "alias" in ctx.message.lower()
+    text = " ".join(ctx.frame_codes()) + "\n" + ctx.parsed.text
+    m = re.search(r"mode\s*=\s*['\"]([\w-]+)['\"]", text)
+    mode = m.group(1).lower() if m else None
+    rank = re.search(r"\b([1-5])-?D\b", ctx.parsed.text.replace(ctx.message, ""))
+    ndim = int(rank.group(1)) if rank else None
+    r = Reasoning()
+    _where(ctx, r, "calls interpolate with this option", 0.6)
+    if not antialias:
+        r.values["cause"] = (
+            "align_corners only means something for the interpolating modes (linear, bilinear, "
+            "bicubic, trilinear)"
+            + (f"; here mode='{mode}'" if mode and mode not in INTERPOLATING_MODES else "")
+            + ": 'nearest' and 'area' reject it (a resize helper that always passes "
+            "align_corners is the usual source)."
+        )
+        r.values["fix_text"] = (
+            "Drop the option for this mode (align_corners=None), or use a mode that takes it."
+        )
+        r.fix_code = (
+            f'F.interpolate(x, size=size, mode="{mode or "nearest"}")   # no align_corners with '
+            f"{mode or 'nearest'}"
+        )
+        return r
+    r.steps.append(
+        "antialias=True has two conditions: mode bilinear, bicubic (or lanczos) AND a 4-D "
+        "[N, C, H, W] input. Older releases named only the first one in this message."
+    )
+    if mode in ANTIALIAS_MODES or (mode is None and ndim is not None and ndim != 4):
+        shown = f"mode='{mode}' takes antialias, so" if mode else "So"
+        r.steps.append(
+            f"{shown} the input is not 4-D"
+            + (f": it is {ndim}-D" if ndim else "")
+            + ". A single image [C, H, W] (3-D) needs its batch dim; torchvision's Resize adds "
+            "it itself, F.interpolate does not."
+        )
+        r.values["cause"] = (
+            f"The input is {f'{ndim}-D' if ndim else 'not 4-D'}: antialias works only on "
+            "[N, C, H, W] batches, so a single [C, H, W] image (or a [N, C, L] signal) fails "
+            + (f"even with mode='{mode}'." if mode else "with a mode that takes it.")
+        )
+        r.values["fix_text"] = (
+            "Give the input a batch dim: x.unsqueeze(0) for one [C, H, W] image, and [0] on "
+            "the result."
+        )
+        r.fix_values["unsqueeze"] = 0
+        r.fix_code = (
+            f'y = F.interpolate(x.unsqueeze(0), size=size, mode="{mode or "bilinear"}", '
+            "antialias=True)[0]   # [C, H, W] → [1, C, H, W] and back"
+        )
+        return r
+    if mode is not None:
+        r.values["cause"] = (
+            f"mode='{mode}' has no antialiasing: only bilinear, bicubic and lanczos take "
+            "antialias=True (on 4-D input)."
+        )
+        r.values["fix_text"] = (
+            f"Drop antialias=True for mode='{mode}', or use mode='bilinear' / 'bicubic'."
+        )
+        r.fix_code = f'F.interpolate(x, size=size, mode="{mode}")   # no antialias'
+        return r
+    r.values["cause"] = (
+        "Either the mode is not bilinear, bicubic or lanczos, or the input is not 4-D: a "
+        "single [C, H, W] image with mode='bilinear' fails here too."
+    )
+    r.values["fix_text"] = (
+        "Use antialias=True only with mode='bilinear'/'bicubic' on a [N, C, H, W] input: "
+        "x.unsqueeze(0) for one image, or drop the option."
+    )
+    r.fix_code = (
+        'y = F.interpolate(x.unsqueeze(0), size=size, mode="bilinear", antialias=True)[0]'
+        "   # one [C, H, W] image\n"
+        'F.interpolate(x, size=size, mode="nearest")   # or no antialias with other modes'
+    )
     return r
 
 

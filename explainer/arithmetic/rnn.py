@@ -270,6 +270,8 @@ def hidden_size(ctx: Context) -> Reasoning:
             f"{tuple(order)} gives {expected}, but build it as [L·D, N, H] in the first place."
         )
         r.fix_values["permute"] = order
+    elif batched and _encoder_sequence(got, expected):
+        causes.append(_sequence_cause(ctx, r, got, expected, state))
     else:
         if 0 in diffs:
             causes.append(_layers_cause(ctx, r, layer, expected[0], got[0], state))
@@ -285,7 +287,7 @@ def hidden_size(ctx: Context) -> Reasoning:
     )
     if not any(s.score >= 0.8 for s in r.suspects):
         _state_suspects(ctx, r, got, 0.8)
-    r.fix_code = (
+    r.fix_code = r.values.get("sequence_fix") or (
         f"{state} = torch.zeros({expected[0]}, {'batch, ' if batched else ''}{expected[-1]})"
         f"   # {expected}: [num_layers * num_directions, N, hidden_size]"
     ) + str(r.values.get("projection", ""))
@@ -297,6 +299,57 @@ def hidden_size(ctx: Context) -> Reasoning:
             "out, h = self.rnn(x, " + state + ")"
         )
     return r
+
+
+def _encoder_sequence(got: Shape, expected: Shape) -> bool:
+    """[N, T, F] passed as the state: dim 0 is this batch, dim 1 a token count (neither the
+    layers nor the batch), so it is an encoder's per-token output, not a state."""
+    return (
+        got[0] == expected[1]
+        and got[0] != expected[0]
+        and got[1] not in (expected[0], expected[1])
+        and got[1] > 4
+    )
+
+
+def _sequence_cause(ctx: Context, r: Reasoning, got: Shape, expected: Shape, state: str) -> str:
+    n, t, f = got
+    where = ctx.where
+    m = re.search(r"\(\s*[^,()]+,\s*\(?\s*([A-Za-z_][\w.]*)", (where.code or "") if where else "")
+    enc = m.group(1) if m else "enc"
+    layers, hidden = expected[0], expected[2]
+    r.steps.append(
+        f"{got} reads as [N, T, F]: the batch of {fmt(n)} in dim 0 (the RNN's batch), "
+        f"{fmt(t)} steps or tokens, {fmt(f)} features each. That is the per-token output of "
+        "an encoder (a BERT/Transformer last_hidden_state, an RNN's output sequence), not a "
+        f"state: {state} holds one vector per sequence and layer, [L·D, N, H] = {expected}."
+    )
+    pooled = f"{enc}[:, 0]"
+    project = f"bridge({pooled})" if f != hidden else pooled
+    expand = f".unsqueeze(0).repeat({layers}, 1, 1)" if layers > 1 else ".unsqueeze(0)"
+    if f != hidden:
+        r.steps.append(
+            f"One vector per sequence ({pooled}: the first, [CLS], token; or {enc}.mean(1)) is "
+            f"[{n}, {fmt(f)}]; nn.Linear({f}, {hidden}) maps it to the RNN's hidden_size, and "
+            f"{expand} adds the layer dim: {expected}."
+        )
+    r.fix_values["reduce_tokens"] = True
+    r.values["fix_hint"] = (
+        f"Reduce the encoder output to one vector per sequence (its [CLS] token or the mean "
+        f"over the {t} tokens)"
+        + (f", project {f} → {hidden}" if f != hidden else "")
+        + f" and add the layer dim: {expected}. Pass the token states to attention instead."
+    )
+    r.values["sequence_fix"] = (
+        f"{state} = {project}{expand}   # [{n}, {t}, {f}] → {expected}"
+        + (f"\n# bridge = nn.Linear({f}, {hidden}), created in __init__" if f != hidden else "")
+        + f"\n# the per-token states ({enc}) are what attention over the source reads"
+    )
+    return (
+        f"{state} is [N, T, F] = {got}, an encoder's per-token output (batch {n}, {t} tokens, "
+        f"{f} features), not an initial state: reduce it to one vector per sequence"
+        + (f" and project it to hidden_size {hidden}" if f != hidden else "")
+    )
 
 
 def _permutation(got: Shape, expected: Shape) -> list[int] | None:

@@ -46,6 +46,12 @@ UNEXPECTED_OLD = re.compile(
     r"unexpected\s+key\s+[\"'“](?P<key>[^\"'”]+)[\"'”]\s+in\s+state_dict", re.I
 )
 MISSING_OLD = re.compile(r"missing\s+keys\s+in\s+state_dict\s*:", re.I)
+# Printed, not raised, by `optimistic_restore` (rowanz/neural-motifs lib/pytorch_misc.py and its
+# many copies, torch 0.3 era): one line per extra checkpoint key, then the model keys it lacked.
+UNEXPECTED_PRINTED = re.compile(
+    r"Unexpected\s+key\s+(?P<key>[^\s\"']+)\s+in\s+state_dict\s+with\s+size", re.I
+)
+MISSING_PRINTED = re.compile(r"We\s+couldn'?t\s+find\s+(?P<keys>[\w.,]+)")
 SECTION_END = re.compile(
     r"Missing\s+key|Unexpected\s+key|size\s+mismatch|While\s+copying|You\s+may\s+consider"
 )
@@ -297,10 +303,11 @@ def _hyperparameter(found: list[Mismatch]) -> dict[str, Any]:
     for m in found:
         if len(m.ckpt) != len(m.model):
             continue
-        for a, b in zip(m.ckpt, m.model, strict=True):
-            if a != b:
-                pairs[(a, b)] += 1
-                where.setdefault((a, b), []).append(m)
+        # A key counts once per pair, however many of its dims differ ([64, 64, 8, 8] vs
+        # [64, 64, 6, 6] is one key with a kernel of 8 against 6, not two keys).
+        for a, b in dict.fromkeys((a, b) for a, b in zip(m.ckpt, m.model, strict=True) if a != b):
+            pairs[(a, b)] += 1
+            where.setdefault((a, b), []).append(m)
     if not pairs:
         first = found[0]
         return {
@@ -414,6 +421,33 @@ def _hyperparameter(found: list[Mismatch]) -> dict[str, Any]:
             f"{hb:,} in the model.",
             "hint": f"Build the {name.upper()} with hidden_size={ha:,}, as the checkpoint was.",
         }
+    layers = list(dict.fromkeys(m.key.rsplit(".", 1)[0] for m in keys))
+    named = ", ".join(f"`{x}`" for x in layers[:3]) + (
+        f" and {len(layers) - 3} more" if len(layers) > 3 else ""
+    )
+    kernel = all(
+        len(m.ckpt) in (4, 5)
+        and m.ckpt[:2] == m.model[:2]
+        and all(x == a for x in m.ckpt[2:])
+        and all(y == b for y in m.model[2:])
+        for m in keys
+    )
+    if kernel:
+        return {
+            "kind": "kernel",
+            "setting": "kernel size",
+            "ckpt_value": a,
+            "model_value": b,
+            "fix_name": "kernel_size",
+            "fix_value": a,
+            "story": f"{len(keys)} convolution weight(s) differ only in their last dims, the "
+            f"kernel: {a}×{a} in the checkpoint, {b}×{b} in the model, in "
+            f"layer{'s' if len(layers) > 1 else ''} {named}. The model was built with "
+            f"kernel_size={b} (often derived from a scale or upsampling factor) where the "
+            f"checkpoint used {a}.{multiples}",
+            "hint": f"Build the model with the checkpoint's kernel_size ({a}) — the same scale "
+            "or config it was trained with — or drop these keys.",
+        }
     return {
         "kind": "size",
         "setting": "layer size",
@@ -422,8 +456,8 @@ def _hyperparameter(found: list[Mismatch]) -> dict[str, Any]:
         "fix_name": "size",
         "fix_value": a,
         "story": f"{len(keys)} key(s) have a dimension of {a:,} in the checkpoint and {b:,} in "
-        f"the model: the model was built with another setting for layer "
-        f"`{key.rsplit('.', 1)[0]}`."
+        f"the model: the model was built with another setting for "
+        f"layer{'s' if len(layers) > 1 else ''} {named}."
         f"{multiples}",
         "hint": f"Build the model with the checkpoint's size ({a:,}), or drop these keys.",
     }
@@ -596,6 +630,12 @@ def key_lists(message: str) -> KeyLists:
     unexpected = _section(message, UNEXPECTED)
     if not unexpected:
         unexpected = [re.sub(r"\s+", "", k) for k in UNEXPECTED_OLD.findall(message)]
+    if not unexpected:
+        unexpected = UNEXPECTED_PRINTED.findall(message)
+    if not missing:
+        printed = MISSING_PRINTED.search(message)
+        if printed:
+            missing = [k for k in printed["keys"].split(",") if k]
     return KeyLists(module=m[1] if m else "the model", missing=missing, unexpected=unexpected)
 
 
@@ -999,6 +1039,27 @@ def key_mismatch(ctx: Context) -> Reasoning:
         r.values["diagnosis"] = (
             f"the checkpoint has layers the model lacks ({_module_list(unexpected_mods)})"
         )
+        if UNEXPECTED_PRINTED.search(ctx.message):
+            r.steps.append(
+                "These lines are printed, not raised, by a loader such as optimistic_restore "
+                "(neural-motifs and its copies): it copies every key that fits and skips these. "
+                "The run goes on with the layers that the checkpoint fills; the listed weights "
+                "are not used."
+            )
+            r.values["diagnosis"] += (
+                "; a loader that prints these lines (optimistic_restore) skipped them and went "
+                "on, so they matter only if this model should have had those layers (another "
+                "config of the same model)"
+            )
+            if (
+                all(k.startswith("module.") for k in lists.unexpected)
+                and len(lists.unexpected) > 20
+            ):
+                r.steps.append(
+                    "Every listed key starts with `module.`: if the loader listed every "
+                    "checkpoint key, the checkpoint was saved from nn.DataParallel and the model "
+                    "is bare: strip the prefix."
+                )
         lines.append(f"{model}.load_state_dict({state}, strict=False)   # ignores the extra keys")
         lines.append(
             "# if the model should have these layers, build it with the options the "
@@ -1042,8 +1103,16 @@ def _sample(keys: list[str], n: int = 3) -> str:
 
 
 def _modules(keys: list[str]) -> Counter[str]:
-    """Keys by the module that owns them: `layer4.1.conv2.weight` -> `layer4`."""
-    return Counter(k.split(".")[0] for k in keys if k)
+    """Keys by the module that owns them: `layer4.1.conv2.weight` -> `layer4` (and
+    `module.context.x.weight` -> `module.context`: a wrapper's prefix names no module)."""
+    out: Counter[str] = Counter()
+    for k in keys:
+        parts = k.split(".")
+        if parts[0] in ("module", "_orig_mod", "model") and len(parts) > 2:
+            out[".".join(parts[:2])] += 1
+        elif k:
+            out[parts[0]] += 1
+    return out
 
 
 def _module_list(mods: Counter[str]) -> str:

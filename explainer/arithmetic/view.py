@@ -287,11 +287,17 @@ def invalid_size(ctx: Context) -> Reasoning:
         "Print the tensor's shape just before this line: the sizes must multiply to its "
         "element count."
     )
+    r.values["fix_lead"] = (
+        "Make the sizes multiply to the element count: derive them from the tensor instead of "
+        "writing them."
+    )
     r.fix_code = None
     spec = _spec_at_raise(ctx, shape)
     diagnosed = False
     if spec is not None:
         diagnosed = _diagnose_with_source(ctx, r, spec, shape, numel)
+    if not diagnosed:
+        diagnosed = _heads_story(ctx, r, shape, numel)
     if not diagnosed:
         diagnosed = _diagnose_numbers(ctx, r, shape, numel, spec)
     if "multi_head_attention_forward" in frame_text(ctx):
@@ -311,6 +317,96 @@ def invalid_size(ctx: Context) -> Reasoning:
     if r.fix_code is None:
         r.fix_code = _generic_fix(spec, shape)
     return r
+
+
+MHA_CALL = re.compile(
+    r"(?:MultiheadAttention|multi_?head_?attention|MultiHeadAttention)\(\s*(?:embed_dim\s*=\s*)?"
+    r"(\d+)\s*,\s*(?:num_heads\s*=\s*)?(\d+)",
+    re.IGNORECASE,
+)
+
+
+def _heads_story(ctx: Context, r: Reasoning, shape: Shape, numel: int) -> bool:
+    """An attention split into heads with embed_dim not divisible by num_heads: head_dim =
+    embed_dim // num_heads is rounded down, so [.., heads, head_dim] (or [L, N·heads, head_dim]
+    as MultiheadAttention folds them) holds fewer elements than the data."""
+    dims = list(shape)
+    if -1 in dims or len(dims) < 3 or dims[-1] < 2:
+        return False
+    # Only where attention is in sight: [1, 4, 4, 8] may as well be a grid plus a class token.
+    seen = ctx.parsed.text + " " + " ".join(ctx.frame_codes())
+    if not re.search(r"head|attention|attn|\bmha\b", seen, re.IGNORECASE):
+        return False
+    d = dims[-1]
+    found: list[tuple[int, int, str]] = []  # (heads, embed_dim, layout)
+    heads, rest = dims[-2], product(dims[:-2])
+    if 2 <= heads <= 64 and rest and numel % rest == 0:
+        embed = numel // rest
+        if embed % heads and embed // heads == d:
+            found.append((heads, embed, "split"))
+    if not found and len(dims) == 3:
+        for h in range(2, 65):
+            if dims[-2] % h:
+                continue
+            rest = product(dims[:-2]) * (dims[-2] // h)
+            if rest and numel % rest == 0:
+                embed = numel // rest
+                if embed % h and embed // h == d:
+                    found.append((h, embed, "folded"))
+    if not found:
+        return False
+    written = [(int(e), int(h)) for e, h in MHA_CALL.findall(ctx.parsed.text)]
+    pick = next((f for f in found if (f[1], f[0]) in written), None)
+    if pick is None and len(found) > 1:
+        pairs = ", ".join(f"embed_dim {e} with {k} heads" for k, e, _ in found)
+        r.steps.append(
+            f"Several settings give exactly this view ({pairs}): in each, embed_dim is not "
+            "divisible by num_heads."
+        )
+    h, embed, layout = pick or found[0]
+    lost = embed - h * d
+    if layout == "split":
+        r.steps.append(
+            f"The last two sizes are {h} heads × {d}: {h} × {d} = {h * d} values per position, "
+            f"but the data has {fmt(embed)} per position ({fmt(numel)} / "
+            f"{_paren_times(dims[:-2])})."
+        )
+    else:
+        r.steps.append(
+            f"[{', '.join(map(str, dims))}] is an attention's [L, N·heads, head_dim] split: "
+            f"{dims[-2]} = {dims[-2] // h} × {h} heads, and head_dim {d} = {fmt(embed)} // {h} "
+            f"rounded down; the data holds {fmt(embed)} features per token ({fmt(numel)} = "
+            f"{' × '.join(map(str, dims[:-2]))} × {dims[-2] // h} × {fmt(embed)})."
+        )
+    divisors = [k for k in range(1, embed + 1) if embed % k == 0]
+    near = min(divisors, key=lambda k: (abs(k - h), -k))
+    r.steps.append(
+        f"embed_dim {fmt(embed)} is not divisible by num_heads {h}: {fmt(embed)} = {h} × {d} + "
+        f"{lost}, so each head gets {d} and {lost} value{'s' if lost != 1 else ''} per token "
+        f"are left over. num_heads must divide embed_dim ({near} heads: {embed // near} each)."
+    )
+    r.values["cause_text"] = (
+        f"embed_dim {embed} is not divisible by num_heads {h}: head_dim = {embed} // {h} = {d} "
+        f"drops {lost} of every {embed} values, so the split into heads cannot hold the data. "
+        "Choose a num_heads that divides embed_dim, or an embed_dim that is a multiple of it."
+    )
+    r.values["fix_lead"] = (
+        f"Use a num_heads that divides embed_dim {embed} (e.g. {near}), or an embed_dim that "
+        f"is a multiple of {h}."
+    )
+    r.fix_values.update(num_heads=near, embed_dim=embed)
+    if re.search(r"nn_multihead_attention", ctx.parsed.text):
+        r.fix_code = (
+            f"att <- nn_multihead_attention({embed}, {near})   # num_heads must divide embed_dim"
+        )
+    else:
+        r.fix_code = (
+            f"nn.MultiheadAttention({embed}, {near})   # num_heads must divide embed_dim: "
+            f"{embed} / {near} = {embed // near} per head\n"
+            f"# in your own attention: assert embed_dim % num_heads == 0 before "
+            "head_dim = embed_dim // num_heads"
+        )
+    return True
 
 
 def _spec_at_raise(ctx: Context, shape: Shape) -> ViewSpec | None:

@@ -42,7 +42,7 @@ LOG_PREFIX = re.compile(
 QUOTE = re.compile(r"^\s{0,3}>+ ?")
 FENCE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$|^\s*[`*_]+\s*$")
 MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((?:https?://|mailto:)[^)\s]*\)")
-MD_LEAD = re.compile(r"^(\s*)(?:`+|\*+_*|_+\*+)(?=\S)")
+MD_LEAD = re.compile(r"^(\s*)(?:`+ *|\*+_*|_+\*+)(?=\S)")
 MD_TRAIL = re.compile(r"(?<=\S)(?:`+|_*\*+|\*+_+)\s*$")
 HTML_ENTITY = re.compile(r"&(?:[a-z]{2,6}|#\d{2,5});")
 
