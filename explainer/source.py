@@ -293,6 +293,23 @@ def _function_defaults(tree: ast.Module) -> list[tuple[int, int, dict[str, int]]
     return found
 
 
+def binop(op: ast.operator, a: int, b: int) -> int | None:
+    """`a op b` for the integer operators size expressions use; None where it is not whole."""
+    if isinstance(op, ast.Add):
+        return a + b
+    if isinstance(op, ast.Sub):
+        return a - b
+    if isinstance(op, ast.Mult):
+        return a * b
+    if isinstance(op, ast.FloorDiv) and b:
+        return a // b
+    if isinstance(op, ast.Div) and b and a % b == 0:
+        return a // b
+    if isinstance(op, ast.Pow) and 0 <= b < 64:
+        return int(a**b)
+    return None
+
+
 def _eval(node: ast.AST, names: dict[str, int]) -> int | None:
     """Integer value of a small constant expression, or None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
@@ -307,20 +324,7 @@ def _eval(node: ast.AST, names: dict[str, int]) -> int | None:
         a, b = _eval(node.left, names), _eval(node.right, names)
         if a is None or b is None:
             return None
-        op = node.op
-        if isinstance(op, ast.Add):
-            return a + b
-        if isinstance(op, ast.Sub):
-            return a - b
-        if isinstance(op, ast.Mult):
-            return a * b
-        if isinstance(op, ast.FloorDiv) and b:
-            return a // b
-        if isinstance(op, ast.Div) and b and a % b == 0:
-            return a // b
-        if isinstance(op, ast.Pow) and 0 <= b < 64:
-            return int(a**b)
-        return None
+        return binop(node.op, a, b)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "int":
         return _eval(node.args[0], names) if node.args else None
     return None

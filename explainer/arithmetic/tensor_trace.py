@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from explainer.arithmetic.shapes import Shape, product
-from explainer.source import Call, SourceIndex
+from explainer.source import Call, SourceIndex, binop
 
 MAX_DEPTH = 12
 MODULES = {
@@ -267,7 +267,7 @@ class Tracer:
             a, b = self.int_of(node.left, line, depth + 1), self.int_of(node.right, line, depth + 1)
             if a is None or b is None:
                 return None
-            return _binop(node.op, a, b)
+            return binop(node.op, a, b)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             if node.func.id == "len" and len(node.args) == 1:
                 return self.len_of(node.args[0], line, depth + 1)
@@ -766,22 +766,6 @@ def _infer(shape: Shape, dims: list[int]) -> Shape | None:
             return None
         dims = [total // known if d == -1 else d for d in dims]
     return Shape(dims) if product(dims) == total else None
-
-
-def _binop(op: ast.operator, a: int, b: int) -> int | None:
-    if isinstance(op, ast.Add):
-        return a + b
-    if isinstance(op, ast.Sub):
-        return a - b
-    if isinstance(op, ast.Mult):
-        return a * b
-    if isinstance(op, ast.FloorDiv) and b:
-        return a // b
-    if isinstance(op, ast.Div) and b and a % b == 0:
-        return a // b
-    if isinstance(op, ast.Pow) and 0 <= b < 64:
-        return int(a**b)
-    return None
 
 
 def _literal(node: ast.AST, as_int) -> tuple[Shape | None, list[int]]:  # type: ignore[no-untyped-def]
